@@ -1,0 +1,76 @@
+"""The one table of run sizes.
+
+Every sample count, epoch count and grid size a notebook uses comes from
+:data:`PROFILES`; notebooks hold no size of their own. A notebook's papermill
+``parameters`` cell sets ``profile``; :func:`get_profile` turns it into a row.
+
+smoke
+    Every code path, a few seconds per notebook (used by the unit tests).
+default
+    What the committed notebooks show. Runs on the data available offline:
+    MNIST uses the official 10,000-image t10k file as its sample pool;
+    Fashion-MNIST the first 8,000 training and first 2,000 test images.
+full
+    The original submission's scale: MNIST train+test pooled (70,000 images;
+    needs the 60,000-image training file, i.e. a download) and the original's
+    5 folds x 100 epochs in the grid search.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+PROFILE_NAMES = ("smoke", "default", "full")
+
+_TABLE: dict[str, dict[str, Any]] = {
+    # --- 03: from-scratch network on MNIST --------------------------------------
+    # Which official MNIST files form the sample pool, and how many images of it
+    # are used (None: all).
+    "mnist_pool": {"smoke": "t10k", "default": "t10k", "full": "train+t10k"},
+    "mnist_pool_size": {"smoke": 1_000, "default": None, "full": None},
+    "scratch_epochs": {"smoke": 2, "default": 100, "full": 100},
+    # --- 04-06: scikit-learn on Fashion-MNIST -----------------------------------
+    "fashion_n_train": {"smoke": 600, "default": 8_000, "full": 8_000},
+    "fashion_n_test": {"smoke": 200, "default": 2_000, "full": 2_000},
+    "activation_epochs": {"smoke": 2, "default": 100, "full": 100},
+    "grid_folds": {"smoke": 2, "default": 3, "full": 5},
+    "grid_epochs": {"smoke": 2, "default": 30, "full": 100},
+    "autoencoder_epochs": {"smoke": 2, "default": 100, "full": 100},
+    "feature_classifier_epochs": {"smoke": 3, "default": 200, "full": 200},
+}
+
+#: ``PROFILES[name][key]``: read-only rows of the table above.
+PROFILES = MappingProxyType(
+    {
+        name: MappingProxyType({key: sizes[name] for key, sizes in _TABLE.items()})
+        for name in PROFILE_NAMES
+    }
+)
+
+
+class UnknownProfileError(ValueError):
+    """Raised for a profile name that is not in :data:`PROFILE_NAMES`."""
+
+
+def get_profile(name: str) -> MappingProxyType:
+    """Return the read-only row of sizes for profile ``name``.
+
+    Raises :class:`UnknownProfileError` naming the valid profiles otherwise.
+    """
+    if name not in PROFILES:
+        raise UnknownProfileError(
+            f"unknown profile {name!r}: choose one of {', '.join(PROFILE_NAMES)}"
+        )
+    return PROFILES[name]
+
+
+def as_markdown_table() -> str:
+    """The whole table as Markdown (used by the README and the notebooks)."""
+    lines = ["| setting | " + " | ".join(PROFILE_NAMES) + " |",
+             "|---|" + "---|" * len(PROFILE_NAMES)]
+    for key, sizes in _TABLE.items():
+        cells = ["all" if sizes[p] is None else f"{sizes[p]:,}" if isinstance(sizes[p], int)
+                 else str(sizes[p]) for p in PROFILE_NAMES]
+        lines.append(f"| `{key}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
