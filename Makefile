@@ -47,7 +47,7 @@ run-all: data ## execute every notebook (incrementally) with papermill
 lint: $(STAMP) ## ruff over helpers/ and tests/
 	$(VENV)/bin/ruff check helpers tests
 
-unit: $(STAMP) ## unit tests
+unit: data ## unit tests (and every notebook at the smoke profile)
 	$(PY) -m pytest tests
 
 NBVAL := $(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with .nbval-sanitize.cfg -p no:cacheprovider

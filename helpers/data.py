@@ -465,7 +465,8 @@ def verified_digests(pairs: Iterable[tuple[str, str]], data_dir: Path = DATA_DIR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.data",
+                                     description="Fetch and verify the datasets.")
     sub = parser.add_subparsers(dest="command", required=True)
     fetch_cmd = sub.add_parser("fetch", help="fetch and verify what a profile needs")
     fetch_cmd.add_argument("--profile", default="default")

@@ -1,0 +1,321 @@
+"""Execute the notebooks with papermill, incrementally, and strip run-varying metadata.
+
+``make run-all [PROFILE=...]`` calls ``python -m helpers.pipeline run --profile ...``.
+
+* The default profile runs the committed notebooks in place; other profiles write
+  ``build/<profile>/notebooks/`` so the committed outputs are never overwritten.
+* A notebook runs again only when its fingerprint changed: its cells' sources, the
+  ``helpers`` modules it imports (transitively), ``requirements.txt`` and the profile.
+  Fingerprints of the committed notebooks live in ``notebooks/.run-stamps.json``.
+* A failing notebook is reported with its cell and error; its partial output goes to
+  ``build/failed/`` and every other notebook's outputs stay as they were.
+* Papermill's timestamps/durations and nbclient's execution timestamps are removed,
+  so re-running an unchanged notebook gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import nbformat
+
+from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
+from helpers.profiles import get_profile
+
+KERNEL_NAME = "nn-svm-coursework"
+KERNELSPEC = {
+    "name": KERNEL_NAME,
+    "display_name": "Python (nn-svm-coursework)",
+    "language": "python",
+}
+NOTEBOOK_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+HELPERS_DIR = REPO_ROOT / "helpers"
+FINGERPRINT_FILES = (REPO_ROOT / "requirements.txt",)
+# Keys that change on every run and carry nothing a reader needs.
+_VOLATILE_NOTEBOOK_KEYS = ("papermill", "widgets")
+_VOLATILE_CELL_KEYS = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
+
+
+def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The numbered notebooks of ``folder`` in run order."""
+    return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_PATTERN.match(p.name))
+
+
+# ----------------------------------------------------------------------------- stripping
+
+
+def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove metadata that differs between otherwise identical runs (in place).
+
+    Execution counts and outputs stay: nbval needs them.
+    """
+    for key in _VOLATILE_NOTEBOOK_KEYS:
+        nb.metadata.pop(key, None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a random id on every run
+    return nb
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``nb`` atomically (temporary file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            nbformat.write(nb, handle)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def _code_without_magics(source: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def imported_helpers(source: str, helpers_dir: Path = HELPERS_DIR) -> set[Path]:
+    """Files of ``helpers`` modules that ``source`` imports (directly, not transitively)."""
+    try:
+        tree = ast.parse(_code_without_magics(source))
+    except SyntaxError:
+        return set(helpers_dir.glob("*.py"))  # cannot tell: depend on all of them
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] != "helpers":
+                continue
+            for depth in range(1, len(parts) + 1):
+                sub = parts[1:depth]
+                module = helpers_dir.joinpath(*sub).with_suffix(".py") if sub else None
+                if module is not None and module.is_file():
+                    found.add(module)
+    found.add(helpers_dir / "__init__.py")
+    return found
+
+
+def helper_closure(sources: Iterable[str], helpers_dir: Path = HELPERS_DIR) -> list[Path]:
+    """All ``helpers`` files the sources import, following imports between helpers."""
+    todo = set()
+    for source in sources:
+        todo |= imported_helpers(source, helpers_dir)
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        todo |= imported_helpers(path.read_text(encoding="utf-8"), helpers_dir) - seen
+    return sorted(seen)
+
+
+def _authored_cells(nb: nbformat.NotebookNode) -> list:
+    return [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+def fingerprint(notebook: Path, profile: str, helpers_dir: Path = HELPERS_DIR,
+                extra_files: Sequence[Path] = FINGERPRINT_FILES) -> str:
+    """SHA-256 over what determines a notebook's outputs (see the module docstring)."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = _authored_cells(nb)
+    digest = hashlib.sha256()
+    digest.update(f"profile={profile}\n".encode())
+    for cell in cells:
+        digest.update(f"--cell {cell.cell_type}\n{cell.source}\n".encode())
+    code = [c.source for c in cells if c.cell_type == "code"]
+    for path in [*helper_closure(code, helpers_dir), *extra_files]:
+        if path.is_file():
+            digest.update(f"--file {path.name}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# ------------------------------------------------------------------------------ running
+
+
+def output_path(notebook: Path, profile: str) -> Path:
+    """Where the executed notebook goes: in place for default, else build/<profile>/."""
+    if profile == "default":
+        return notebook
+    return BUILD_DIR / profile / "notebooks" / notebook.name
+
+
+def stamps_path(profile: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
+    if profile == "default":
+        return notebooks_dir / ".run-stamps.json"
+    return BUILD_DIR / profile / "run-stamps.json"
+
+
+def _read_stamps(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_stamps(path: Path, stamps: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(stamps, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; the message names the notebook, the cell and the error."""
+
+
+def execute(notebook: Path, output: Path, profile: str, failed_dir: Path | None = None,
+            log_output: bool = True) -> None:
+    """Run ``notebook`` with papermill into ``output`` (atomically), stripped.
+
+    The kernel runs in the notebook's own folder, as nbval's does.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    get_profile(profile)
+    failed_dir = failed_dir or BUILD_DIR / "failed"
+    work_dir = BUILD_DIR / "tmp"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=work_dir, prefix=notebook.stem + ".", suffix=".ipynb")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(tmp),
+            parameters={"profile": profile},
+            kernel_name=KERNEL_NAME,
+            cwd=str(notebook.parent),
+            log_output=log_output,
+            progress_bar=False,
+        )
+    except PapermillExecutionError as exc:
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        kept = failed_dir / notebook.name
+        os.replace(tmp, kept)
+        raise NotebookFailed(
+            f"{notebook.name}: cell {exc.cell_index} (execution count {exc.exec_count}) "
+            f"raised {exc.ename}: {exc.evalue}\n  partial output kept in {relative(kept)}; "
+            f"{relative(output)} was left unchanged"
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    nb = strip_notebook(nbformat.read(tmp, as_version=4))
+    tmp.unlink(missing_ok=True)
+    write_notebook(nb, output)
+
+
+def run_all(profile: str, notebooks: Sequence[Path] | None = None, force: bool = False,
+            log_output: bool = True) -> int:
+    """Run the (given or all) notebooks for ``profile``; return the number that failed."""
+    get_profile(profile)
+    notebooks = list(notebooks) if notebooks else list_notebooks()
+    stamps_file = stamps_path(profile)
+    stamps = _read_stamps(stamps_file)
+    failures = []
+    total_start = time.perf_counter()
+    for i, notebook in enumerate(notebooks, 1):
+        out = output_path(notebook, profile)
+        stamp = fingerprint(notebook, profile)
+        head = f"[{i}/{len(notebooks)}] {notebook.name} (profile {profile})"
+        if not force and stamps.get(notebook.name) == stamp and out.exists():
+            print(f"{head}: up to date", flush=True)
+            continue
+        print(f"{head}: running ...", flush=True)
+        start = time.perf_counter()
+        try:
+            execute(notebook, out, profile, log_output=log_output)
+        except NotebookFailed as exc:
+            print(f"{head}: FAILED\n  {exc}", flush=True)
+            failures.append(notebook.name)
+            continue
+        stamps[notebook.name] = stamp
+        _write_stamps(stamps_file, stamps)
+        print(f"{head}: done in {time.perf_counter() - start:.1f} s -> {relative(out)}",
+              flush=True)
+    elapsed = time.perf_counter() - total_start
+    if failures:
+        print(f"{len(failures)} notebook(s) failed: {', '.join(failures)} "
+              f"(the others' outputs are kept); total {elapsed:.1f} s", flush=True)
+    else:
+        print(f"all {len(notebooks)} notebook(s) up to date; total {elapsed:.1f} s", flush=True)
+    return len(failures)
+
+
+def _resolve(names: Sequence[str]) -> list[Path]:
+    """Notebook paths from paths or bare names/prefixes like ``03``."""
+    available = list_notebooks()
+    chosen = []
+    for name in names:
+        path = Path(name)
+        if path.suffix == ".ipynb" and path.exists():
+            chosen.append(path.resolve())
+            continue
+        matches = [p for p in available if p.name.startswith(name)]
+        if len(matches) != 1:
+            raise SystemExit(f"error: {name!r} matches {len(matches)} notebooks; "
+                             f"choose from {', '.join(p.name for p in available)}")
+        chosen.append(matches[0])
+    return chosen
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline",
+                                     description="Run or strip the coursework notebooks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_cmd = sub.add_parser("run", help="execute notebooks (incrementally)")
+    run_cmd.add_argument("--profile", default="default")
+    run_cmd.add_argument("--force", action="store_true", help="run even if up to date")
+    run_cmd.add_argument("--quiet", action="store_true", help="do not stream cell output")
+    run_cmd.add_argument("notebooks", nargs="*", help="paths or prefixes such as 03")
+    strip_cmd = sub.add_parser("strip", help="strip run-varying metadata in place")
+    strip_cmd.add_argument("notebooks", nargs="+")
+    args = parser.parse_args(argv)
+
+    if args.command == "strip":
+        for name in args.notebooks:
+            path = Path(name)
+            write_notebook(strip_notebook(nbformat.read(path, as_version=4)), path)
+        return 0
+    try:
+        get_profile(args.profile)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        logging.basicConfig(level=logging.INFO, format="    %(message)s", stream=sys.stdout)
+        logging.getLogger("papermill").setLevel(logging.INFO)
+    failed = run_all(args.profile, _resolve(args.notebooks), force=args.force,
+                     log_output=not args.quiet)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The notebook pipeline: fingerprints, metadata stripping, real papermill runs."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from helpers import pipeline
+
+
+def make_notebook(path, code_cells, markdown="# Toy"):
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+    params = nbformat.v4.new_code_cell('profile = "default"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells.append(params)
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in code_cells]
+    nb.metadata["kernelspec"] = dict(pipeline.KERNELSPEC)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_strip_removes_run_varying_metadata_only():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"duration": 1.0, "start_time": "2026-01-01"}
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=3)
+    cell.metadata["papermill"] = {"duration": 0.1}
+    cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00"}
+    cell.metadata["tags"] = ["parameters"]
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                           execution_count=3)]
+    nb.cells.append(cell)
+    pipeline.strip_notebook(nb)
+    assert "papermill" not in nb.metadata
+    assert nb.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME
+    assert dict(cell.metadata) == {"tags": ["parameters"]}
+    assert cell.execution_count == 3 and cell.outputs  # nbval needs both
+
+
+def test_imported_helpers_follow_imports(tmp_path):
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "__init__.py").write_text("")
+    (helpers / "a.py").write_text("from helpers.b import thing\n")
+    (helpers / "b.py").write_text("thing = 1\n")
+    (helpers / "c.py").write_text("other = 2\n")
+    found = pipeline.helper_closure(["%matplotlib inline\nfrom helpers import a\n"], helpers)
+    assert [p.name for p in found] == ["__init__.py", "a.py", "b.py"]
+
+
+def test_fingerprint_tracks_sources_profile_and_helpers(tmp_path):
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "__init__.py").write_text("")
+    (helpers / "maths.py").write_text("def double(x):\n    return 2 * x\n")
+    (helpers / "unused.py").write_text("x = 1\n")
+    nb_path = make_notebook(tmp_path / "01_toy.ipynb", ["from helpers.maths import double"])
+    base = pipeline.fingerprint(nb_path, "default", helpers, extra_files=())
+    assert base == pipeline.fingerprint(nb_path, "default", helpers, extra_files=())
+    assert base != pipeline.fingerprint(nb_path, "smoke", helpers, extra_files=())
+    (helpers / "unused.py").write_text("x = 2\n")  # not imported: no re-run
+    assert base == pipeline.fingerprint(nb_path, "default", helpers, extra_files=())
+    (helpers / "maths.py").write_text("def double(x):\n    return x + x\n")
+    changed = pipeline.fingerprint(nb_path, "default", helpers, extra_files=())
+    assert changed != base
+    # papermill's injected-parameters cell is not part of the source
+    nb = nbformat.read(nb_path, as_version=4)
+    injected = nbformat.v4.new_code_cell('profile = "smoke"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(2, injected)
+    nbformat.write(nb, nb_path)
+    assert pipeline.fingerprint(nb_path, "default", helpers, extra_files=()) == changed
+
+
+def test_execute_is_reproducible_and_stripped(tmp_path):
+    nb_path = make_notebook(tmp_path / "01_toy.ipynb", [
+        "from helpers.profiles import get_profile\nP = get_profile(profile)",
+        "print(profile, P['scratch_epochs'])",
+    ])
+    out = tmp_path / "out" / "01_toy.ipynb"
+    pipeline.execute(nb_path, out, "smoke", log_output=False)
+    first = out.read_bytes()
+    nb = nbformat.read(out, as_version=4)
+    assert "papermill" not in nb.metadata
+    assert all("execution" not in c.metadata for c in nb.cells)
+    printed = nb.cells[-1].outputs[0]["text"]
+    assert printed == "smoke 2\n"  # the injected parameter won
+    pipeline.execute(nb_path, out, "smoke", log_output=False)
+    assert out.read_bytes() == first
+
+
+def test_failure_names_cell_and_keeps_previous_output(tmp_path):
+    nb_path = make_notebook(tmp_path / "02_bad.ipynb", ["x = 1", "raise ValueError('boom')"])
+    out = tmp_path / "out" / "02_bad.ipynb"
+    out.parent.mkdir()
+    out.write_text("previous output")
+    failed = tmp_path / "failed"
+    with pytest.raises(pipeline.NotebookFailed, match=r"02_bad.ipynb: cell \d+.*ValueError: boom"):
+        pipeline.execute(nb_path, out, "smoke", failed_dir=failed, log_output=False)
+    assert out.read_text() == "previous output"
+    assert (failed / "02_bad.ipynb").exists()
+
+
+def test_unknown_profile_is_refused(tmp_path, capsys):
+    assert pipeline.main(["run", "--profile", "nope"]) == 2
+    assert "unknown profile 'nope'" in capsys.readouterr().err
+
+
+def test_committed_notebooks_follow_conventions():
+    for path in pipeline.list_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: needs exactly one 'parameters' cell"
+        assert tagged[0].source.strip() == 'profile = "default"', path.name
+        assert nb.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME, path.name
+        assert all("papermill" not in c.metadata for c in nb.cells), path.name
