@@ -179,11 +179,68 @@ def _read_stamps(path: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_stamps(path: Path, stamps: dict[str, str]) -> None:
+def _write_stamps(path: Path, stamps: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(stamps, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+RUN_RECORD_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "matplotlib",
+                       "papermill", "nbval", "ipykernel")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def environment_record() -> dict:
+    """Python, package versions, CPU and core count of this machine (for the report)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    packages = {}
+    for name in RUN_RECORD_PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = "not installed"
+    return {"python": platform.python_version(), "packages": packages,
+            "cpu": _cpu_model(), "cores": os.cpu_count()}
+
+
+def run_record_path(profile: str) -> Path:
+    """``results/run.json`` (default profile) or ``build/<profile>/results/run.json``."""
+    from helpers.results import results_dir
+
+    return results_dir(profile) / "run.json"
+
+
+def record_run(profile: str, notebook: Path, wall_time_s: float) -> None:
+    """Add one notebook's run (UTC date, wall time) and this machine's facts to run.json.
+
+    Written only when a notebook really ran, so an up-to-date re-run changes nothing.
+    """
+    path = run_record_path(profile)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        record = {}
+    record.update(environment_record())
+    record["profile"] = profile
+    record.setdefault("notebooks", {})[notebook.name] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "wall_time_s": round(wall_time_s, 1),
+    }
+    _write_stamps(path, record)
 
 
 class NotebookFailed(RuntimeError):
@@ -256,10 +313,11 @@ def run_all(profile: str, notebooks: Sequence[Path] | None = None, force: bool =
             print(f"{head}: FAILED\n  {exc}", flush=True)
             failures.append(notebook.name)
             continue
+        wall_time = time.perf_counter() - start
         stamps[notebook.name] = stamp
         _write_stamps(stamps_file, stamps)
-        print(f"{head}: done in {time.perf_counter() - start:.1f} s -> {relative(out)}",
-              flush=True)
+        record_run(profile, notebook, wall_time)
+        print(f"{head}: done in {wall_time:.1f} s -> {relative(out)}", flush=True)
     elapsed = time.perf_counter() - total_start
     if failures:
         print(f"{len(failures)} notebook(s) failed: {', '.join(failures)} "

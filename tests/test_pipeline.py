@@ -115,3 +115,18 @@ def test_committed_notebooks_follow_conventions():
         assert tagged[0].source.strip() == 'profile = "default"', path.name
         assert nb.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME, path.name
         assert all("papermill" not in c.metadata for c in nb.cells), path.name
+
+
+def test_run_record_accumulates_notebooks(tmp_path, monkeypatch):
+    from helpers import results
+
+    monkeypatch.setattr(results, "BUILD_DIR", tmp_path / "build")
+    pipeline.record_run("smoke", tmp_path / "01_a.ipynb", 1.234)
+    pipeline.record_run("smoke", tmp_path / "02_b.ipynb", 5.0)
+    import json
+
+    record = json.loads((tmp_path / "build/smoke/results/run.json").read_text())
+    assert record["profile"] == "smoke" and record["cores"] >= 1
+    assert record["notebooks"]["01_a.ipynb"]["wall_time_s"] == 1.2
+    assert set(record["notebooks"]) == {"01_a.ipynb", "02_b.ipynb"}
+    assert record["packages"]["numpy"][0].isdigit()
