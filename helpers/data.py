@@ -237,17 +237,31 @@ def sha256_file(path: Path) -> str:
 def verify_file(path: Path, spec: DatasetFile, shown_as: str | None = None) -> str:
     """Check ``path`` against ``spec``'s pinned digest; return the verified digest.
 
-    Raises :class:`DigestMismatchError` naming the file, both digests and what to do.
+    Raises :class:`DigestMismatchError` naming the file (``shown_as``: where it came
+    from), the expected and the actual digest, and what to do. A ``.gz`` that does not
+    even decompress is the same error: its decompressed digest cannot match.
     """
+    name = shown_as or relative(path)
     kind, expected = spec.pinned
-    actual = sha256_bytes(decompress(path)) if kind == "raw" else sha256_file(path)
+    advice = ("The file is corrupt, truncated or a different file. Delete it (or fix the "
+              "source it came from) and run `make data` again.")
+    if kind == "raw":
+        try:
+            raw = decompress(path)
+        except DataError as exc:
+            raise DigestMismatchError(
+                f"{name}: does not decompress ({exc.__cause__}), so it cannot match the "
+                f"pinned digest of {spec.name}\n  expected {expected} (decompressed bytes)\n"
+                f"  actual   {sha256_file(path)} (the .gz as it is)\n{advice}"
+            ) from exc
+        actual = sha256_bytes(raw)
+    else:
+        actual = sha256_file(path)
     if actual != expected:
         what = "decompressed bytes" if kind == "raw" else "gzip file"
         raise DigestMismatchError(
-            f"{shown_as or relative(path)}: SHA-256 of the {what} does not match the pinned "
-            f"digest of {spec.name}\n  expected {expected}\n  actual   {actual}\n"
-            "The file is corrupt, truncated or a different file. Delete it (or fix the "
-            "source it came from) and run `make data` again."
+            f"{name}: SHA-256 of the {what} does not match the pinned digest of "
+            f"{spec.name}\n  expected {expected}\n  actual   {actual}\n{advice}"
         )
     return actual
 
