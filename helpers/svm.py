@@ -24,8 +24,9 @@ conditions form the square linear system (in ``alpha_S`` and ``b``)::
     sum_{j in S} alpha_j y_j (x_j . x_i) + b = y_i     (i in S)
     sum_{j in S} alpha_j y_j               = 0
 
-:func:`max_margin_hyperplane` solves it exactly (Fractions) for every ``S`` in turn
-(smallest first) and returns the first solution that passes the KKT check.
+:func:`candidate_support_sets` solves it exactly (Fractions) for every ``S``;
+:func:`max_margin_hyperplane` returns the first solution (smallest ``S`` first)
+that passes the KKT check.
 """
 
 from __future__ import annotations
@@ -173,33 +174,73 @@ class HardMarginSolution:
         return 2 / sqrt(self.w_norm_squared)
 
 
-def max_margin_hyperplane(X: Sequence[Sequence], y: Sequence[int]) -> HardMarginSolution:
-    """Exact hard-margin SVM of a linearly separable set, certified by KKT.
+@dataclass(frozen=True)
+class CandidateSupportSet:
+    """One candidate support set ``S`` and what its support-vector equations give."""
 
-    Tries every candidate support set ``S`` (both classes present; sizes 2, 3, ...,
-    in lexicographic order), solves the support-vector equations exactly and
-    returns the first ``(w, b, alpha)`` that passes :func:`check_kkt`. Raises
-    ``ValueError`` if none does (the set is not linearly separable).
+    support: tuple[int, ...]
+    alphas: dict[int, Fraction] | None   # None: the equations are singular
+    w: Vector | None
+    b: Fraction | None
+    kkt: KKTReport | None
+
+    @property
+    def status(self) -> str:
+        """``"singular"``, ``"infeasible"`` (some point violates its constraint),
+        ``"negative alpha"`` (feasible but not optimal) or ``"optimal"``."""
+        if self.kkt is None:
+            return "singular"
+        if not self.kkt.primal_feasible:
+            return "infeasible"
+        if not self.kkt.alphas_nonnegative:
+            return "negative alpha"
+        return "optimal" if self.kkt.optimal else "not optimal"
+
+
+def candidate_support_sets(X: Sequence[Sequence], y: Sequence[int],
+                           max_size: int | None = None) -> list[CandidateSupportSet]:
+    """Solve the support-vector equations for every candidate support set.
+
+    Candidates: index sets with both classes present, sizes 2 .. ``max_size``
+    (default: all points), in lexicographic order within each size. Each is
+    solved exactly and checked with :func:`check_kkt`.
     """
     points = as_fraction_points(X)
     labels = [int(label) for label in y]
     if set(labels) != {1, -1}:
         raise ValueError("labels must be +1 and -1, both present")
-    for size in range(2, len(points) + 1):
+    max_size = len(points) if max_size is None else max_size
+    rows = []
+    for size in range(2, max_size + 1):
         for support in combinations(range(len(points)), size):
             if len({labels[i] for i in support}) < 2:
                 continue
             solved = solve_support_vector_equations(points, labels, support)
             if solved is None:
+                rows.append(CandidateSupportSet(support, None, None, None, None))
                 continue
             alphas, w, b = solved
-            report = check_kkt(points, labels, w, b, alphas)
-            if report.optimal:
-                margins = functional_margins(points, labels, w, b)
-                on_margin = tuple(i for i, m in enumerate(margins) if m == 1)
-                certificate = {i: a for i, a in alphas.items() if a > 0}
-                return HardMarginSolution(w=w, b=b, certificate=certificate,
-                                          on_margin=on_margin, kkt=report)
+            rows.append(CandidateSupportSet(support, alphas, w, b,
+                                             check_kkt(points, labels, w, b, alphas)))
+    return rows
+
+
+def max_margin_hyperplane(X: Sequence[Sequence], y: Sequence[int]) -> HardMarginSolution:
+    """Exact hard-margin SVM of a linearly separable set, certified by KKT.
+
+    Goes through :func:`candidate_support_sets` (smallest sets first) and returns
+    the first ``(w, b, alpha)`` that passes :func:`check_kkt`. Raises
+    ``ValueError`` if none does (the set is not linearly separable).
+    """
+    points = as_fraction_points(X)
+    labels = [int(label) for label in y]
+    for candidate in candidate_support_sets(points, labels):
+        if candidate.kkt is not None and candidate.kkt.optimal:
+            margins = functional_margins(points, labels, candidate.w, candidate.b)
+            on_margin = tuple(i for i, m in enumerate(margins) if m == 1)
+            certificate = {i: a for i, a in candidate.alphas.items() if a > 0}
+            return HardMarginSolution(w=candidate.w, b=candidate.b, certificate=certificate,
+                                      on_margin=on_margin, kkt=candidate.kkt)
     raise ValueError("no KKT solution: the points are not linearly separable")
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from helpers.svm import (
+    candidate_support_sets,
     check_kkt,
     classify,
     decision_value,
@@ -99,3 +100,15 @@ def test_sklearn_and_scipy_agree_with_the_exact_solution(X, y):
     w_qp, b_qp = scipy_primal(X, y)
     assert np.max(np.abs(w_qp - w_exact)) < 1e-6
     assert abs(b_qp - float(exact.b)) < 1e-6
+
+
+def test_candidate_support_sets_problem_2():
+    rows = {c.support: c for c in candidate_support_sets(P2_X, P2_Y)}
+    assert rows[(1, 2)].status == "optimal"
+    # B, C, D on the margin: w = (-2, -1), b = 8 separates, but alpha_D = -1/2 < 0
+    bcd = rows[(1, 2, 3)]
+    assert bcd.status == "negative alpha"
+    assert bcd.w == (-2, -1) and bcd.b == 8 and bcd.alphas[3] == Fraction(-1, 2)
+    assert rows[(0, 2)].status == "infeasible"
+    assert rows[(0, 1, 2, 3)].status == "singular"
+    assert [c.status for c in rows.values()].count("optimal") == 1
