@@ -1,0 +1,283 @@
+"""Notebook 06: an MLPRegressor autoencoder on Fashion-MNIST and classifiers on its bottleneck.
+
+The autoencoder maps 784 pixels through hidden layers ``(128, 64, 32, 64, 128)`` back to
+784 pixels. Its *bottleneck features* are the activations of the third hidden layer
+(32 units). For a scikit-learn MLP with weights ``W_i`` (``coefs_[i]``, shape
+``(n_in_i, n_out_i)``), biases ``b_i`` (``intercepts_[i]``, shape ``(n_out_i,)``) and hidden
+activation ``act`` (the estimator's ``activation``), hidden layer ``k`` is
+
+    h_0 = X,        h_k = act(h_{k-1} @ W_{k-1} + b_{k-1})      for k = 1 .. n_hidden,
+
+and the output is ``h_n_hidden @ W_last + b_last`` through ``out_activation_`` (identity
+for a regressor). :func:`hidden_layer_output` computes exactly this; the original
+submission's extractor (kept as :func:`original_get_feature_vectors` to show what it did)
+did not.
+
+Everything here is deterministic given the seeds: estimators get a *seeded*
+``np.random.RandomState`` so that training epoch by epoch with ``partial_fit`` draws a new
+mini-batch order every epoch (see :func:`make_autoencoder`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+#: Hidden layers of the autoencoder (784 -> 128 -> 64 -> 32 -> 64 -> 128 -> 784).
+AUTOENCODER_LAYERS = (128, 64, 32, 64, 128)
+#: Hidden layers of the classifier trained on the features.
+FEATURE_CLASSIFIER_LAYERS = (32, 32)
+#: Learning rate of the original for both the autoencoder and the feature classifier.
+LEARNING_RATE = 2e-5
+#: Number of principal components of the PCA reference (= bottleneck width).
+PCA_COMPONENTS = 32
+#: Seeds: the original's autoencoder used random_state=42; its classifiers had none.
+AUTOENCODER_SEED = 42
+CLASSIFIER_SEED = 42
+PCA_SEED = 42
+
+
+# ------------------------------------------------------------------ activations
+
+
+def identity(z: np.ndarray) -> np.ndarray:
+    """``z`` unchanged."""
+    return z
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """``max(z, 0)`` elementwise."""
+    return np.maximum(z, 0.0)
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-z))`` elementwise."""
+    return expit(z)
+
+
+#: scikit-learn's ``activation`` names -> the function (new arrays, never in place).
+HIDDEN_ACTIVATIONS = {"identity": identity, "relu": relu, "tanh": np.tanh, "logistic": logistic}
+
+
+# ------------------------------------------------------------------ feature extraction
+
+
+def hidden_layer_output(model, X: np.ndarray, n_layers: int) -> np.ndarray:
+    """Activations of hidden layer ``n_layers`` (1-based) of a fitted scikit-learn MLP.
+
+    ``X``: ``(n_samples, n_features)``. Returns ``(n_samples, hidden_layer_sizes[n_layers-1])``
+    computed as ``h_k = act(h_{k-1} @ coefs_[k-1] + intercepts_[k-1])`` for ``k = 1..n_layers``
+    with ``act = model.activation`` applied at *every* layer, each with its *own* bias.
+    """
+    n_hidden = len(model.coefs_) - 1
+    if not 1 <= n_layers <= n_hidden:
+        raise ValueError(f"n_layers must be between 1 and {n_hidden}, got {n_layers}")
+    act = HIDDEN_ACTIVATIONS[model.activation]
+    layer = np.asarray(X, dtype=model.coefs_[0].dtype)
+    for weights, bias in zip(model.coefs_[:n_layers], model.intercepts_[:n_layers], strict=True):
+        layer = act(layer @ weights + bias)
+    return layer
+
+
+def bottleneck_layer(model) -> int:
+    """1-based index of the narrowest hidden layer (3 for ``(128, 64, 32, 64, 128)``)."""
+    widths = [weights.shape[1] for weights in model.coefs_[:-1]]
+    return int(np.argmin(widths)) + 1
+
+
+def bottleneck_features(model, X: np.ndarray) -> np.ndarray:
+    """``(n_samples, 32)`` activations of the autoencoder's bottleneck layer for ``X``."""
+    return hidden_layer_output(model, X, bottleneck_layer(model))
+
+
+def original_get_feature_vectors(model, data: np.ndarray, layer_index: int = 2,
+                                 bias: str = "as_written") -> np.ndarray:
+    """The original submission's extractor, reproduced to show what it computes.
+
+    Its loop was ``out = out @ coefs_[i] + model.intercept_`` for ``i = 0, 1, 2`` and applied
+    the activation only when ``i == layer_index`` (then stopped). ``bias`` selects:
+
+    ``"as_written"``
+        ``model.intercept_``: MLPRegressor has no such attribute (it is ``intercepts_``),
+        so this raises :class:`AttributeError` on the first layer.
+    ``"all_intercepts"``
+        ``model.intercepts_`` (the *list* of all six bias vectors) added to a layer: NumPy
+        cannot turn the ragged list into an array, so this raises :class:`ValueError`.
+    ``"own_layer"``
+        ``model.intercepts_[i]``: the nearest version that runs. It still applies the
+        activation only after the third layer, so for ``relu`` the first two layers stay
+        linear and the result differs from the network's real bottleneck; for ``identity``
+        (a linear network) it happens to be right.
+    """
+    layer_output = data
+    for i, layer_weights in enumerate(model.coefs_):
+        if bias == "as_written":
+            added = model.intercept_
+        elif bias == "all_intercepts":
+            added = model.intercepts_  # a list: ndarray + list converts it with np.asarray
+        elif bias == "own_layer":
+            added = model.intercepts_[i]
+        else:
+            raise ValueError(f"unknown bias mode {bias!r}")
+        layer_output = layer_output @ layer_weights + added
+        if i == layer_index:
+            if model.activation == "relu":
+                layer_output = np.maximum(0, layer_output)
+            break
+    return layer_output
+
+
+# ------------------------------------------------------------------ estimators
+
+
+def make_autoencoder(activation: str, seed: int = AUTOENCODER_SEED,
+                     learning_rate: float = LEARNING_RATE) -> MLPRegressor:
+    """The ``(128, 64, 32, 64, 128)`` MLPRegressor (adam), to be trained one epoch per call.
+
+    ``random_state`` is a seeded ``np.random.RandomState`` rather than an int: scikit-learn
+    re-creates its generator from an int at every ``partial_fit`` call, so every epoch after
+    the first would reuse one and the same mini-batch order. A generator object is kept
+    between calls, so each epoch draws a fresh shuffle (and a new estimator built with the
+    same seed repeats the run exactly). Batch size: scikit-learn's default
+    ``min(200, n_samples)``, as in the original.
+    """
+    return MLPRegressor(hidden_layer_sizes=AUTOENCODER_LAYERS, activation=activation,
+                        solver="adam", learning_rate_init=learning_rate,
+                        random_state=np.random.RandomState(seed))
+
+
+def make_feature_classifier(max_iter: int, seed: int = CLASSIFIER_SEED,
+                            learning_rate: float = LEARNING_RATE) -> MLPClassifier:
+    """``MLPClassifier((32, 32))``, adam, ``learning_rate``, up to ``max_iter`` epochs."""
+    return MLPClassifier(hidden_layer_sizes=FEATURE_CLASSIFIER_LAYERS, solver="adam",
+                         learning_rate_init=learning_rate, max_iter=max_iter,
+                         random_state=seed)
+
+
+def fit_reporting_convergence(estimator, X: np.ndarray, y: np.ndarray) -> dict:
+    """``estimator.fit(X, y)``, catching its ConvergenceWarning instead of printing it.
+
+    Returns ``{"n_iter": epochs run, "converged": bool}``: ``converged`` is False exactly
+    when scikit-learn warned that ``max_iter`` was reached before its stopping rule
+    (training loss not improving by ``tol`` for ``n_iter_no_change`` epochs) fired.
+    Any other warning is re-issued unchanged.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y)
+    hit_max_iter = False
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            hit_max_iter = True
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return {"n_iter": int(estimator.n_iter_), "converged": not hit_max_iter}
+
+
+def split_accuracies(estimator, splits: Mapping[str, tuple[np.ndarray, np.ndarray]]
+                     ) -> dict[str, float]:
+    """``{split: accuracy}`` of a fitted classifier on each ``split -> (X, y)``."""
+    return {name: float(accuracy_score(y, estimator.predict(X)))
+            for name, (X, y) in splits.items()}
+
+
+def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS,
+            seed: int = PCA_SEED) -> PCA:
+    """PCA with ``n_components`` fitted on the training split only."""
+    return PCA(n_components=n_components, random_state=seed).fit(X_train)
+
+
+def reconstruction_mse(model, X: np.ndarray) -> np.ndarray:
+    """Per-image mean squared reconstruction error ``mean_j (X_ij - model(X)_ij)^2``, ``(n,)``."""
+    return np.mean((X - model.predict(X)) ** 2, axis=1)
+
+
+# ------------------------------------------------------------------ figures
+
+
+def plot_mse_curves(histories: Mapping[str, pd.DataFrame], title: str = ""):
+    """One panel per activation: train/validation/test MSE per epoch (log scale).
+
+    ``histories``: ``activation -> DataFrame`` from :func:`helpers.fashion.train_epochs`
+    with columns ``train_loss``, ``validation_loss``, ``test_loss``. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4), sharey=True,
+                             squeeze=False)
+    for ax, (activation, history) in zip(axes[0], histories.items(), strict=True):
+        for split in ("train", "validation", "test"):
+            ax.plot(history.index, history[f"{split}_loss"], label=split)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch (one partial_fit call each)")
+        ax.set_ylabel("reconstruction MSE")
+        ax.set_title(f"autoencoder, {activation} activation")
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(originals: np.ndarray, reconstructions: Mapping[str, np.ndarray],
+                         labels: np.ndarray, class_names, n: int = 10):
+    """Grid: the first ``n`` originals (titled with class names), then one row per model.
+
+    Each reconstruction is titled with its own MSE; pixels are shown clipped to [0, 1].
+    Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = 1 + len(reconstructions)
+    fig, axes = plt.subplots(rows, n, figsize=(1.5 * n, 1.75 * rows), squeeze=False)
+    images = {"original": originals[:n]}
+    images.update({name: recon[:n] for name, recon in reconstructions.items()})
+    for row, (name, block) in enumerate(images.items()):
+        for col in range(n):
+            ax = axes[row, col]
+            ax.imshow(np.clip(block[col], 0, 1).reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(class_names[int(labels[col])], fontsize=8)
+            else:
+                mse = float(np.mean((originals[col] - block[col]) ** 2))
+                ax.set_title(f"MSE {mse:.3f}", fontsize=8)
+            if col == 0:
+                ax.set_ylabel(name, fontsize=9)
+    fig.suptitle("Test images (top) and their autoencoder reconstructions")
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_bars(table: pd.DataFrame, title: str = ""):
+    """Grouped bars: one group per row of ``table`` (feature set), one bar per column (split).
+
+    ``table`` holds accuracies in [0, 1]. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(table.columns)
+    positions = np.arange(len(table.index))
+    for offset, column in enumerate(table.columns):
+        bars = ax.bar(positions + offset * width, table[column], width, label=column)
+        ax.bar_label(bars, fmt="%.3f", fontsize=7)
+    ax.set_xticks(positions + width * (len(table.columns) - 1) / 2, table.index)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("classifier input")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title or "MLPClassifier((32, 32)) accuracy by input features")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig

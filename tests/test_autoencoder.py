@@ -1,0 +1,203 @@
+"""helpers.autoencoder: the bottleneck extractor against scikit-learn's own forward pass."""
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPRegressor
+from sklearn.neural_network import _multilayer_perceptron as sk_mlp
+
+from helpers import autoencoder as ae
+
+matplotlib.use("Agg")
+
+SMALL_LAYERS = (12, 8, 3, 8, 12)
+
+
+def _data(n=80, d=20, seed=0):
+    return np.random.default_rng(seed).random((n, d))
+
+
+def _fitted(activation, layers=SMALL_LAYERS, d=20, epochs=3):
+    """A small autoencoder trained a few epochs (biases no longer zero)."""
+    X = _data(d=d)
+    model = MLPRegressor(hidden_layer_sizes=layers, activation=activation,
+                         learning_rate_init=1e-2, max_iter=epochs, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, X)
+    return model, X
+
+
+def _sklearn_layers(model, X):
+    """Every layer's values from scikit-learn's own ``_forward_pass``."""
+    activations = [X] + [None] * (model.n_layers_ - 1)
+    return model._forward_pass(activations)
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity", "tanh", "logistic"])
+def test_every_hidden_layer_matches_sklearn_forward_pass(activation):
+    model, X = _fitted(activation)
+    reference = _sklearn_layers(model, X.copy())
+    for k in range(1, len(SMALL_LAYERS) + 1):
+        np.testing.assert_allclose(ae.hidden_layer_output(model, X, k), reference[k],
+                                   rtol=1e-12, atol=1e-12, err_msg=f"hidden layer {k}")
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+def test_last_hidden_layer_plus_output_layer_is_predict(activation):
+    model, X = _fitted(activation)
+    last_hidden = ae.hidden_layer_output(model, X, len(SMALL_LAYERS))
+    output = last_hidden @ model.coefs_[-1] + model.intercepts_[-1]  # identity output
+    np.testing.assert_allclose(output, model._forward_pass_fast(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(output, model.predict(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+def test_bottleneck_of_the_real_architecture(activation):
+    model, X = _fitted(activation, layers=ae.AUTOENCODER_LAYERS, d=784, epochs=1)
+    assert ae.bottleneck_layer(model) == 3
+    features = ae.bottleneck_features(model, X)
+    assert features.shape == (len(X), 32)
+    np.testing.assert_allclose(features, _sklearn_layers(model, X.copy())[3],
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_layer_count_is_checked():
+    model, X = _fitted("relu")
+    for bad in (0, len(SMALL_LAYERS) + 1):
+        with pytest.raises(ValueError, match="n_layers"):
+            ae.hidden_layer_output(model, X, bad)
+
+
+def test_original_extractor_as_written_cannot_run():
+    model, X = _fitted("relu")
+    with pytest.raises(AttributeError, match="intercept_"):
+        ae.original_get_feature_vectors(model, X)
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        ae.original_get_feature_vectors(model, X, bias="all_intercepts")
+
+
+def test_original_extractor_with_own_biases_is_wrong_for_relu():
+    model, X = _fitted("relu")
+    buggy = ae.original_get_feature_vectors(model, X, bias="own_layer")
+    correct = _sklearn_layers(model, X.copy())[3]
+    assert buggy.shape == correct.shape
+    assert not np.allclose(buggy, correct), "activation only at layer 3 must change relu output"
+
+
+def test_original_extractor_with_own_biases_is_right_for_identity():
+    # A linear network: where the (identity) activation is applied makes no difference.
+    model, X = _fitted("identity")
+    np.testing.assert_allclose(ae.original_get_feature_vectors(model, X, bias="own_layer"),
+                               _sklearn_layers(model, X.copy())[3], rtol=1e-12, atol=1e-12)
+
+
+def _recorded_shuffles(model, X, epochs, monkeypatch):
+    orders = []
+    real_shuffle = sk_mlp.shuffle
+
+    def recording_shuffle(*args, **kwargs):
+        result = real_shuffle(*args, **kwargs)
+        orders.append(np.array(result))
+        return result
+
+    monkeypatch.setattr(sk_mlp, "shuffle", recording_shuffle)
+    for _ in range(epochs):
+        model.partial_fit(X, X)
+    return orders
+
+
+def test_make_autoencoder_draws_a_new_batch_order_every_epoch(monkeypatch):
+    X = _data(d=784, n=50)
+    orders = _recorded_shuffles(ae.make_autoencoder("relu", seed=0), X, 3, monkeypatch)
+    assert len(orders) == 3
+    assert not np.array_equal(orders[1], orders[2])
+
+
+def test_int_random_state_repeats_the_batch_order(monkeypatch):
+    # Why make_autoencoder passes a RandomState: with an int, epochs 2, 3, ... reuse one order.
+    X = _data(d=784, n=50)
+    model = MLPRegressor(hidden_layer_sizes=(4,), random_state=0)
+    orders = _recorded_shuffles(model, X, 3, monkeypatch)
+    np.testing.assert_array_equal(orders[1], orders[2])
+
+
+def test_make_autoencoder_is_reproducible():
+    X = _data(d=784, n=60)
+    runs = []
+    for _ in range(2):
+        model = ae.make_autoencoder("identity", seed=3)
+        for _ in range(2):
+            model.partial_fit(X, X)
+        runs.append(model.predict(X))
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_original_refit_without_warm_start_restarts_every_call():
+    # The original's loop: fit(max_iter=1) with random_state=42 and no warm_start.
+    X = _data(d=20)
+    model = MLPRegressor(hidden_layer_sizes=SMALL_LAYERS, max_iter=1, random_state=42)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, X)
+        first = [w.copy() for w in model.coefs_]
+        model.fit(X, X)
+    assert all(np.array_equal(a, b) for a, b in zip(first, model.coefs_, strict=True))
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in caught) == 2
+
+
+def test_fit_reporting_convergence_catches_the_warning():
+    X, y = _data(n=60, d=5), np.arange(60) % 3
+    classifier = ae.make_feature_classifier(max_iter=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status = ae.fit_reporting_convergence(classifier, X, y)
+    assert caught == []
+    assert status == {"n_iter": 2, "converged": False}
+
+
+def test_fit_reporting_convergence_reports_a_converged_fit():
+    X, y = _data(n=60, d=5), np.arange(60) % 3
+    classifier = ae.make_feature_classifier(max_iter=500)
+    classifier.set_params(tol=10.0, n_iter_no_change=2)  # stops after a few epochs
+    status = ae.fit_reporting_convergence(classifier, X, y)
+    assert status["converged"] is True
+    assert status["n_iter"] < 500
+
+
+def test_split_accuracies_and_reconstruction_mse():
+    model, X = _fitted("identity")
+    per_image = ae.reconstruction_mse(model, X)
+    assert per_image.shape == (len(X),)
+    np.testing.assert_allclose(per_image.mean(), np.mean((X - model.predict(X)) ** 2))
+    X, y = _data(n=60, d=5), np.arange(60) % 3
+    classifier = ae.make_feature_classifier(max_iter=3)
+    ae.fit_reporting_convergence(classifier, X, y)
+    scores = ae.split_accuracies(classifier, {"train": (X, y), "half": (X[:30], y[:30])})
+    assert set(scores) == {"train", "half"}
+    assert all(0.0 <= s <= 1.0 for s in scores.values())
+
+
+def test_pca_is_fitted_on_what_it_is_given():
+    X = _data(n=100, d=50)
+    pca = ae.fit_pca(X, n_components=5)
+    assert pca.transform(X).shape == (100, 5)
+    assert pca.n_samples_ == 100
+
+
+def test_figures_build():
+    history = pd.DataFrame({"train_loss": [0.2, 0.1], "validation_loss": [0.2, 0.1],
+                            "test_loss": [0.2, 0.1]}, index=pd.Index([1, 2], name="epoch"))
+    fig = ae.plot_mse_curves({"relu": history, "identity": history})
+    assert len(fig.axes) == 2
+    images = _data(n=10, d=784)
+    fig = ae.plot_reconstructions(images, {"relu": images, "identity": images},
+                                  np.arange(10), [str(i) for i in range(10)], n=10)
+    assert len(fig.axes) == 30
+    table = pd.DataFrame({"train": [0.5, 0.6], "test": [0.4, 0.5]}, index=["a", "b"])
+    fig = ae.plot_accuracy_bars(table)
+    assert len(fig.axes) == 1
