@@ -1,0 +1,609 @@
+"""A fully connected network written from scratch in NumPy (notebook 03).
+
+Architecture (the original submission's): ``784 -> 256 -> 128 -> 64 -> 32 -> 10``, one
+hidden activation for every hidden layer, a softmax output and the mean cross-entropy
+loss, trained by plain mini-batch SGD on the batch-mean gradient.
+
+Notation, for a batch of ``B`` rows and layers ``l = 1..L`` (``L = 5`` here)::
+
+    a_0 = X                         (B, n_0)      input
+    z_l = a_{l-1} W_l + b_l         (B, n_l)      W_l: (n_{l-1}, n_l), b_l: (n_l,)
+    a_l = f(z_l)                    hidden layers l < L
+    P   = softmax(z_L)              (B, n_L)      row-wise
+    J   = -(1/B) sum_i log P[i, y_i]              mean cross-entropy
+
+Backward pass (``Y`` the one-hot labels, ``*`` elementwise)::
+
+    d_L   = (P - Y) / B                              dJ/dz_L
+    dW_l  = a_{l-1}^T d_l,  db_l = sum_rows(d_l)
+    d_l   = (d_{l+1} W_{l+1}^T) * f'(z_l)            l < L; never for the input a_0
+
+Every derivative ``f'(z)`` is written through the activation's output ``a = f(z)``
+(``sigmoid: a(1-a)``, ``tanh: 1-a^2``, ``relu: [a>0]``, ``leaky_relu: 1 or 0.01``), so the
+backward pass needs only the stored activations. At the kink ``z = 0`` the ReLU
+derivative is taken as 0 (scikit-learn's convention) and the leaky ReLU's as 0.01.
+
+Initialisations (the original's definitions; ``fan_in`` = rows of the matrix)::
+
+    random  U(-r, r), r = sqrt(6 / fan_in) for relu/leaky_relu, r = 1 otherwise
+    normal  N(0, 2 / fan_in) for relu/leaky_relu (He),       N(0, 1) otherwise
+    zero    all zeros
+
+Biases: the original draws every bias vector with the *same* rule as the weights,
+called with ``fan_in = 1`` (so ``U(-sqrt 6, sqrt 6)``/``N(0, 2)`` for relu/leaky_relu,
+``U(-1, 1)``/``N(0, 1)`` otherwise, zeros for ``zero``); ``bias_init="as_weights"`` (the
+default) keeps that, ``bias_init="zero"`` starts every bias at 0. Draws come from one
+``numpy.random.Generator`` in the original's order ``W_1, b_1, W_2, b_2, ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LEAKY_RELU_SLOPE = 0.01
+#: The original's hidden layer widths and input/output sizes.
+HIDDEN_LAYER_SIZES = (256, 128, 64, 32)
+N_INPUTS = 784
+N_CLASSES = 10
+
+# ----------------------------------------------------------------------- activations
+# Each activation maps z -> f(z); each gradient maps the *output* a = f(z) -> f'(z).
+# Both accept ``out=`` (which may be the input itself) to work in place.
+
+
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-z))``, written as ``(1 + tanh(z/2)) / 2``.
+
+    The tanh form never overflows (``exp(-z)`` does for ``z < -709``) and needs no
+    branch; it is exact to rounding.
+    """
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def sigmoid_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``sigmoid'(z) = a (1 - a)`` with ``a = sigmoid(z)`` (``out`` may be ``a``)."""
+    one_minus_a = np.subtract(1.0, a)
+    return np.multiply(a, one_minus_a, out=out)
+
+
+def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Hyperbolic tangent."""
+    return np.tanh(z, out=out)
+
+
+def tanh_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``tanh'(z) = 1 - a^2`` with ``a = tanh(z)``."""
+    out = np.multiply(a, a, out=out)
+    np.subtract(1.0, out, out=out)
+    return out
+
+
+def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``max(z, 0)``."""
+    return np.maximum(z, 0.0, out=out)
+
+
+def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``relu'(z) = 1 if z > 0 else 0`` (0 at the kink), from ``a = relu(z)``."""
+    if out is None:
+        out = np.empty_like(a)
+    np.greater(a, 0.0, out=out)  # writes 1.0 / 0.0 in a's float dtype
+    return out
+
+
+def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``z if z > 0 else 0.01 z``, computed as ``max(z, 0.01 z)`` (equal for slope < 1)."""
+    if out is None:
+        out = np.empty_like(z)
+    if out is z:
+        scaled = z * LEAKY_RELU_SLOPE
+        return np.maximum(z, scaled, out=out)
+    np.multiply(z, LEAKY_RELU_SLOPE, out=out)
+    return np.maximum(z, out, out=out)
+
+
+def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 if z > 0 else 0.01`` (0.01 at the kink), from ``a`` (``a > 0`` iff ``z > 0``)."""
+    if out is None:
+        out = np.empty_like(a)
+    np.greater(a, 0.0, out=out)
+    out *= 1.0 - LEAKY_RELU_SLOPE
+    out += LEAKY_RELU_SLOPE
+    return out
+
+
+#: ``{name: (activation, activation_grad)}``; ``activation_grad`` takes ``a = f(z)``.
+ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+}
+
+#: Activations whose initialisations use the He-style ``fan_in`` scaling.
+RELU_FAMILY = frozenset({"relu", "leaky_relu"})
+
+# ----------------------------------------------------------------------- initialisations
+
+
+def init_random(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
+                dtype=np.float64) -> np.ndarray:
+    """``U(-r, r)`` of shape ``(fan_in, fan_out)``; ``r = sqrt(6/fan_in)`` (relu family) or 1."""
+    limit = math.sqrt(6.0 / fan_in) if activation in RELU_FAMILY else 1.0
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype, copy=False)
+
+
+def init_normal(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
+                dtype=np.float64) -> np.ndarray:
+    """``N(0, s^2)`` of shape ``(fan_in, fan_out)``; ``s = sqrt(2/fan_in)`` (relu family) or 1."""
+    scale = math.sqrt(2.0 / fan_in) if activation in RELU_FAMILY else 1.0
+    return (rng.standard_normal(size=(fan_in, fan_out)) * scale).astype(dtype, copy=False)
+
+
+def init_zero(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
+              dtype=np.float64) -> np.ndarray:
+    """All zeros (draws nothing from ``rng``)."""
+    return np.zeros((fan_in, fan_out), dtype=dtype)
+
+
+#: ``{name: init(fan_in, fan_out, activation, rng, dtype) -> (fan_in, fan_out) array}``.
+INITIALISATIONS: dict[str, Callable[..., np.ndarray]] = {
+    "random": init_random,
+    "normal": init_normal,
+    "zero": init_zero,
+}
+
+BIAS_INITS = ("as_weights", "zero")
+
+# ----------------------------------------------------------------------- softmax / loss
+
+
+def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise softmax of ``logits`` ``(B, K)``: ``exp(z - max_row z) / sum_row``.
+
+    Subtracting each row's own maximum makes the largest exponent ``exp(0) = 1``, so
+    no row can overflow or have an all-zero denominator.
+    """
+    out = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise ``z - logsumexp(z)`` ``(B, K)``: finite for any finite ``logits``."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean cross-entropy ``mean_i [logsumexp(z_i) - z_i[y_i]]`` from logits ``(B, K)``.
+
+    Computed from the logits by log-sum-exp, never as ``log(softmax)``, so a
+    confident wrong answer gives a large finite loss instead of ``log(0)``.
+    """
+    y = np.asarray(y)
+    return float(-log_softmax(logits)[np.arange(len(y)), y].mean())
+
+
+def training_flops_per_sample(layer_sizes: tuple[int, ...] | list[int]) -> int:
+    """Matrix-multiply FLOPs of one training sample (forward + backward), counted exactly.
+
+    For layers ``n_0 -> n_1 -> ... -> n_L`` with ``S = sum_l n_{l-1} n_l`` weights:
+    forward ``2 S`` (``z_l = a_{l-1} W_l``), weight gradients ``2 S`` (``a_{l-1}^T d_l``),
+    input gradients ``2 (S - n_0 n_1)`` (``d_{l+1} W_{l+1}^T`` for every layer but the
+    first: no gradient is computed for the input). Total ``2 (3 S - n_0 n_1)``; the
+    elementwise work (biases, activations, softmax, update) is not counted.
+    """
+    sizes = [int(n) for n in layer_sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"need at least two positive layer sizes, got {layer_sizes!r}")
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return 2 * (3 * weights - sizes[0] * sizes[1])
+
+
+# ----------------------------------------------------------------------- the network
+
+
+def _check_choice(name: str, value: Any, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(map(repr, choices))}")
+
+
+class ScratchMLP:
+    """Fully connected softmax classifier trained by mini-batch SGD (from scratch).
+
+    Parameters
+    ----------
+    activation : ``"sigmoid" | "tanh" | "relu" | "leaky_relu"`` (hidden layers)
+    weight_init : ``"random" | "normal" | "zero"`` (see the module docstring)
+    hidden_layer_sizes : widths of the hidden layers (the original's 256, 128, 64, 32)
+    n_inputs, n_classes : input width (784) and number of classes (10)
+    learning_rate : SGD step size on the batch-mean gradient
+    epochs : passes over the training set in :meth:`fit`
+    batch_size : rows per SGD step (the last batch of an epoch may be smaller)
+    bias_init : ``"as_weights"`` (the original: the weight rule with ``fan_in = 1``) or ``"zero"``
+    shuffle : reshuffle the training rows every epoch (the original kept one fixed order)
+    early_stopping : stop when the validation loss has not improved for ``patience``
+        epochs and restore the best epoch's weights (off by default)
+    dtype : ``numpy.float64`` (default) or ``numpy.float32``
+    random_state : seed or ``numpy.random.Generator``; draws the initial weights (now,
+        in the constructor) and then the epoch shuffles. The global NumPy seed is never used.
+
+    After :meth:`fit`, ``history_`` holds per-epoch ``train_loss``, ``train_accuracy``,
+    ``val_loss``, ``val_accuracy`` (the last two only with validation data).
+    """
+
+    def __init__(
+        self,
+        activation: str = "relu",
+        weight_init: str = "normal",
+        *,
+        hidden_layer_sizes: tuple[int, ...] = HIDDEN_LAYER_SIZES,
+        n_inputs: int = N_INPUTS,
+        n_classes: int = N_CLASSES,
+        learning_rate: float = 0.002,
+        epochs: int = 100,
+        batch_size: int = 128,
+        bias_init: str = "as_weights",
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        patience: int = 10,
+        dtype=np.float64,
+        random_state: int | np.random.Generator | None = 0,
+    ) -> None:
+        _check_choice("activation", activation, tuple(ACTIVATIONS))
+        _check_choice("weight_init", weight_init, tuple(INITIALISATIONS))
+        _check_choice("bias_init", bias_init, BIAS_INITS)
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+        hidden_layer_sizes = tuple(hidden_layer_sizes)
+        for name, value in (("n_inputs", n_inputs), ("n_classes", n_classes),
+                            ("epochs", epochs), ("batch_size", batch_size),
+                            ("patience", patience)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+        if not hidden_layer_sizes or any(
+            not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1
+            for n in hidden_layer_sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}"
+            )
+        if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)
+                and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        if not (isinstance(random_state, np.random.Generator) or random_state is None
+                or (isinstance(random_state, (int, np.integer))
+                    and not isinstance(random_state, bool))):
+            raise ValueError(
+                f"random_state must be an int, None or a numpy Generator, got {random_state!r}"
+            )
+        self.activation = activation
+        self.weight_init = weight_init
+        self.hidden_layer_sizes = tuple(int(n) for n in hidden_layer_sizes)
+        self.n_inputs = int(n_inputs)
+        self.n_classes = int(n_classes)
+        self.learning_rate = float(learning_rate)
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.bias_init = bias_init
+        self.shuffle = bool(shuffle)
+        self.early_stopping = bool(early_stopping)
+        self.patience = int(patience)
+        self.dtype = dtype
+        self._rng = np.random.default_rng(random_state)
+        self._f, self._f_grad = ACTIVATIONS[activation]
+        self.weights, self.biases = self._initial_parameters(self._rng)
+        self.history_: dict[str, list[float]] = {}
+        self.best_epoch_: int | None = None
+        self._buffers: dict[int, dict[str, list[np.ndarray]]] = {}
+
+    # -- shapes and parameters ------------------------------------------------------
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """``(n_inputs, *hidden_layer_sizes, n_classes)``."""
+        return (self.n_inputs, *self.hidden_layer_sizes, self.n_classes)
+
+    def _initial_parameters(self, rng: np.random.Generator):
+        init = INITIALISATIONS[self.weight_init]
+        sizes = self.layer_sizes
+        weights, biases = [], []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            weights.append(np.ascontiguousarray(
+                init(fan_in, fan_out, self.activation, rng, self.dtype)))
+            if self.bias_init == "as_weights":
+                biases.append(init(1, fan_out, self.activation, rng, self.dtype).ravel())
+            else:
+                biases.append(np.zeros(fan_out, dtype=self.dtype))
+        return weights, biases
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-friendly), as :meth:`save` stores them."""
+        return {
+            "activation": self.activation, "weight_init": self.weight_init,
+            "hidden_layer_sizes": list(self.hidden_layer_sizes), "n_inputs": self.n_inputs,
+            "n_classes": self.n_classes, "learning_rate": self.learning_rate,
+            "epochs": self.epochs, "batch_size": self.batch_size, "bias_init": self.bias_init,
+            "shuffle": self.shuffle, "early_stopping": self.early_stopping,
+            "patience": self.patience, "dtype": self.dtype.name,
+        }
+
+    def __repr__(self) -> str:
+        shape = " -> ".join(map(str, self.layer_sizes))
+        return (f"ScratchMLP({shape}, activation={self.activation!r}, "
+                f"weight_init={self.weight_init!r}, learning_rate={self.learning_rate}, "
+                f"batch_size={self.batch_size}, dtype={self.dtype.name})")
+
+    # -- input checks ---------------------------------------------------------------
+
+    def _check_X(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(
+                f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}"
+            )
+        if X.shape[0] == 0:
+            raise ValueError("X has no rows")
+        if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)):
+            raise ValueError(f"X must be real numbers, got dtype {X.dtype}")
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinite values")
+        return X
+
+    def _check_y(self, y, n_rows: int) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != n_rows:
+            raise ValueError(f"y must have shape ({n_rows},) to match X, got {y.shape}")
+        if not np.issubdtype(y.dtype, np.integer):
+            if np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0):
+                y = y.astype(np.int64)
+            else:
+                raise ValueError(f"y must hold integer class labels, got dtype {y.dtype}")
+        if y.min() < 0 or y.max() >= self.n_classes:
+            raise ValueError(
+                f"labels must lie in 0..{self.n_classes - 1}, got range {y.min()}..{y.max()}"
+            )
+        return y.astype(np.intp, copy=False)
+
+    # -- forward / backward on one batch ------------------------------------------
+
+    def _batch_buffers(self, rows: int) -> dict[str, list[np.ndarray]]:
+        """Preallocated arrays for a batch of ``rows``: activations, deltas, gradients."""
+        buffers = self._buffers.get(rows)
+        if buffers is None:
+            sizes = self.layer_sizes
+            empty = lambda *shape: np.empty(shape, dtype=self.dtype)  # noqa: E731
+            buffers = {
+                "x": [empty(rows, sizes[0])],
+                "act": [empty(rows, n) for n in sizes[1:]],      # a_1..a_{L-1}, then P
+                "delta": [empty(rows, n) for n in sizes[1:]],
+                "grad_w": [empty(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)],
+                "grad_b": [empty(n) for n in sizes[1:]],
+            }
+            self._buffers[rows] = buffers
+        return buffers
+
+    def _forward_batch(self, X: np.ndarray, buffers) -> np.ndarray:
+        """Fill ``buffers["act"]`` with ``a_1..a_{L-1}`` and the softmax ``P``; return ``P``."""
+        acts = buffers["act"]
+        a = X
+        last = len(self.weights) - 1
+        for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = np.matmul(a, W, out=acts[layer])
+            z += b
+            if layer < last:
+                a = self._f(z, out=z)
+            else:
+                a = softmax(z, out=z)
+        return a
+
+    def _backward_batch(self, X: np.ndarray, y: np.ndarray, buffers, scale: float):
+        """Gradients of the mean loss times ``scale * B`` into ``grad_w``/``grad_b``.
+
+        ``scale = 1 / B`` gives the batch-mean gradient; ``scale = lr / B`` gives the
+        SGD step directly (the one multiplication of the whole backward pass).
+        Requires :meth:`_forward_batch` on the same ``X`` first.
+        """
+        acts, deltas = buffers["act"], buffers["delta"]
+        grad_w, grad_b = buffers["grad_w"], buffers["grad_b"]
+        n_layers = len(self.weights)
+        delta = deltas[-1]
+        np.copyto(delta, acts[-1])                      # P
+        delta[np.arange(len(y)), y] -= 1.0              # P - Y
+        delta *= scale
+        for layer in range(n_layers - 1, -1, -1):
+            a_prev = X if layer == 0 else acts[layer - 1]
+            np.matmul(a_prev.T, delta, out=grad_w[layer])
+            np.sum(delta, axis=0, out=grad_b[layer])
+            if layer > 0:                               # no gradient for the input
+                below = deltas[layer - 1]
+                np.matmul(delta, self.weights[layer].T, out=below)
+                derivative = self._f_grad(a_prev, out=a_prev)   # a_{l-1} no longer needed
+                below *= derivative
+                delta = below
+        return grad_w, grad_b
+
+    def gradients(self, X, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Gradients of the mean cross-entropy on ``(X, y)``: ``(dW list, db list)`` (copies)."""
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        buffers = self._batch_buffers(X.shape[0])
+        self._forward_batch(X, buffers)
+        grad_w, grad_b = self._backward_batch(X, y, buffers, 1.0 / X.shape[0])
+        return [g.copy() for g in grad_w], [g.copy() for g in grad_b]
+
+    def sgd_step(self, X, y) -> None:
+        """One SGD step ``theta -= learning_rate * (batch-mean gradient)`` on the batch ``(X, y)``."""
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        self._step(X, y)
+
+    def _step(self, X: np.ndarray, y: np.ndarray) -> None:
+        buffers = self._batch_buffers(X.shape[0])
+        self._forward_batch(X, buffers)
+        grad_w, grad_b = self._backward_batch(X, y, buffers, self.learning_rate / X.shape[0])
+        for W, b, gw, gb in zip(self.weights, self.biases, grad_w, grad_b, strict=True):
+            W -= gw
+            b -= gb
+
+    # -- training -------------------------------------------------------------------
+
+    def train_epoch(self, X, y) -> None:
+        """One pass of mini-batch SGD over ``(X, y)``, in a fresh random order if ``shuffle``."""
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        self._train_epoch(X, y)
+
+    def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> None:
+        n, batch = X.shape[0], self.batch_size
+        if not self.shuffle:
+            for start in range(0, n, batch):
+                self._step(X[start:start + batch], y[start:start + batch])
+            return
+        order = self._rng.permutation(n)
+        for start in range(0, n, batch):
+            rows = order[start:start + batch]
+            x_batch = self._batch_buffers(len(rows))["x"][0]
+            np.take(X, rows, axis=0, out=x_batch)
+            self._step(x_batch, y[rows])
+
+    def fit(self, X, y, X_val=None, y_val=None, *, log_every: int = 0,
+            log_prefix: str = "", stream=None) -> ScratchMLP:
+        """Train for ``epochs`` epochs (fewer with early stopping), continuing from the
+        current weights; record per-epoch metrics in ``history_``.
+
+        Train metrics are computed on the whole training set after each epoch (not
+        after every batch). With ``log_every = k > 0`` a fixed-format line is printed
+        every ``k`` epochs (to ``stream``, default stdout).
+        """
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        has_val = X_val is not None
+        if has_val != (y_val is not None):
+            raise ValueError("give both X_val and y_val, or neither")
+        if has_val:
+            X_val = self._check_X(X_val)
+            y_val = self._check_y(y_val, X_val.shape[0])
+        elif self.early_stopping:
+            raise ValueError("early_stopping needs validation data (X_val, y_val)")
+        stream = sys.stdout if stream is None else stream
+        keys = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
+        self.history_ = {key: [] for key in keys}
+        self.best_epoch_ = None
+        best_loss, best_params, waited = math.inf, None, 0
+        for epoch in range(1, self.epochs + 1):
+            self._train_epoch(X, y)
+            loss, accuracy = self._evaluate(X, y)
+            self.history_["train_loss"].append(loss)
+            self.history_["train_accuracy"].append(accuracy)
+            line = f"{log_prefix}epoch {epoch:3d}  train loss {loss:.4f} acc {accuracy:.4f}"
+            if has_val:
+                val_loss, val_accuracy = self._evaluate(X_val, y_val)
+                self.history_["val_loss"].append(val_loss)
+                self.history_["val_accuracy"].append(val_accuracy)
+                line += f"  val loss {val_loss:.4f} acc {val_accuracy:.4f}"
+            if log_every and (epoch % log_every == 0 or epoch == self.epochs):
+                print(line, file=stream)
+            if self.early_stopping:
+                if val_loss < best_loss:
+                    best_loss, waited, self.best_epoch_ = val_loss, 0, epoch
+                    best_params = ([w.copy() for w in self.weights],
+                                   [b.copy() for b in self.biases])
+                else:
+                    waited += 1
+                    if waited >= self.patience:
+                        if log_every:
+                            print(f"{log_prefix}early stop after epoch {epoch}: best epoch "
+                                  f"{self.best_epoch_}, val loss {best_loss:.4f}", file=stream)
+                        break
+        if self.early_stopping and best_params is not None:
+            self.weights, self.biases = best_params
+        return self
+
+    # -- prediction -----------------------------------------------------------------
+
+    def _logits(self, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
+        out = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
+        last = len(self.weights) - 1
+        for start in range(0, X.shape[0], chunk):
+            a = X[start:start + chunk]
+            for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+                z = a @ W
+                z += b
+                a = self._f(z, out=z) if layer < last else z
+            out[start:start + chunk] = a
+        return out
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        logits = self._logits(X)
+        return cross_entropy(logits, y), float(np.mean(logits.argmax(axis=1) == y))
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits ``z_L`` ``(n, n_classes)``."""
+        return self._logits(self._check_X(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``(n, n_classes)`` (row-wise softmax of the logits)."""
+        return softmax(self._logits(self._check_X(X)))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class per row ``(n,)``."""
+        return self._logits(self._check_X(X)).argmax(axis=1)
+
+    def score(self, X, y) -> float:
+        """Accuracy on ``(X, y)``."""
+        X = self._check_X(X)
+        return self._evaluate(X, self._check_y(y, X.shape[0]))[1]
+
+    def loss(self, X, y) -> float:
+        """Mean cross-entropy on ``(X, y)``."""
+        X = self._check_X(X)
+        return self._evaluate(X, self._check_y(y, X.shape[0]))[0]
+
+    # -- persistence (npz, no pickle) ---------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the weights, biases and constructor arguments to ``path`` (``.npz``)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz")
+        arrays = {f"W{i}": w for i, w in enumerate(self.weights)}
+        arrays.update({f"b{i}": b for i, b in enumerate(self.biases)})
+        arrays["params_json"] = np.array(json.dumps(self.get_params(), sort_keys=True))
+        np.savez(path, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ScratchMLP:
+        """Rebuild a network written by :meth:`save` (read with ``allow_pickle=False``)."""
+        with np.load(path, allow_pickle=False) as data:
+            params = json.loads(str(data["params_json"]))
+            params["dtype"] = np.dtype(params["dtype"])
+            model = cls(**params, random_state=None)
+            n_layers = len(model.weights)
+            weights = [data[f"W{i}"] for i in range(n_layers)]
+            biases = [data[f"b{i}"] for i in range(n_layers)]
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            if w.shape != model.weights[i].shape or b.shape != model.biases[i].shape:
+                raise ValueError(f"{path}: layer {i} has shape {w.shape}/{b.shape}, expected "
+                                 f"{model.weights[i].shape}/{model.biases[i].shape}")
+        model.weights = [np.ascontiguousarray(w, dtype=model.dtype) for w in weights]
+        model.biases = [np.ascontiguousarray(b, dtype=model.dtype) for b in biases]
+        return model
