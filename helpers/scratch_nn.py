@@ -360,7 +360,7 @@ class ScratchMLP:
             )
         if X.shape[0] == 0:
             raise ValueError("X has no rows")
-        if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)):
+        if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
             raise ValueError(f"X must be real numbers, got dtype {X.dtype}")
         X = np.ascontiguousarray(X, dtype=self.dtype)
         if not np.isfinite(X).all():
@@ -450,7 +450,7 @@ class ScratchMLP:
         return [g.copy() for g in grad_w], [g.copy() for g in grad_b]
 
     def sgd_step(self, X, y) -> None:
-        """One SGD step ``theta -= learning_rate * (batch-mean gradient)`` on the batch ``(X, y)``."""
+        """One SGD step ``theta -= learning_rate * (batch-mean gradient)`` on ``(X, y)``."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         self._step(X, y)
