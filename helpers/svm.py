@@ -373,5 +373,5 @@ def plot_hard_margin(ax, X: Sequence[Sequence], y: Sequence[int], w: Sequence, b
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
     ax.grid(alpha=0.3)
