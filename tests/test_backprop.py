@@ -154,3 +154,12 @@ def test_step_table_rows_cover_all_quantities():
     assert {f"dE/d{n}" for n in PARAM_NAMES} <= set(labels)
     assert rows[labels.index("w2 new")]["exact"] == "30753/100000"
     assert rows[labels.index("y_pred = w2 h + b2")]["decimal"] == "0.490000000000"
+
+
+def test_theory_write_up_shows_the_verified_final_parameters():
+    from helpers.paths import REPO_ROOT
+
+    text = (REPO_ROOT / "theory" / "backprop_relu.md").read_text(encoding="utf-8")
+    final = train_sequence(INITIAL, SAMPLES, ETA)[-1].after
+    for value in final.as_dict().values():
+        assert f"{float(value):.10f}" in text

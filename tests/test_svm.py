@@ -112,3 +112,12 @@ def test_candidate_support_sets_problem_2():
     assert rows[(0, 2)].status == "infeasible"
     assert rows[(0, 1, 2, 3)].status == "singular"
     assert [c.status for c in rows.values()].count("optimal") == 1
+
+
+def test_theory_write_up_states_the_verified_answers():
+    from helpers.paths import REPO_ROOT
+
+    text = (REPO_ROOT / "theory" / "svm_margin.md").read_text(encoding="utf-8")
+    for expected in ("$w = (-2, -2)$", "$b = 3$", "\\approx 0.7071", "$w = (-2, 0)$",
+                     "$b = 5$", "(5/2, 3, -1/2)"):
+        assert expected in text
