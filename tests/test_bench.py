@@ -1,0 +1,78 @@
+"""Smoke tests of helpers.bench: the FLOP counts and the code path on tiny sizes.
+
+Nothing here times anything against a threshold: speed depends on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from helpers import bench
+from helpers.scratch_nn import training_flops_per_sample
+
+
+def test_flop_counts():
+    assert bench.matmul_flops(2048) == 2 * 2048**3
+    # forward 2S + weight gradients 2S + input gradients 2(S - 784*256), S = 244,032
+    weights = 784 * 256 + 256 * 128 + 128 * 64 + 64 * 32 + 32 * 10
+    assert weights == 244_032
+    expected = 2 * weights + 2 * weights + 2 * (weights - 784 * 256)
+    assert training_flops_per_sample((784, 256, 128, 64, 32, 10)) == expected == 1_062_784
+
+
+def test_derived_numbers():
+    r = bench.DtypeResult("float64", flops_per_sample=1_000_000, matmul_gflops=50.0,
+                          scratch_samples_per_s=30_000, sklearn_samples_per_s=20_000)
+    assert r.scratch_gflops == pytest.approx(30.0)
+    assert r.ratio == pytest.approx(1.5)
+    assert r.scratch_fraction_of_peak == pytest.approx(0.6)
+    assert r.sklearn_fraction_of_peak == pytest.approx(0.4)
+
+
+def test_both_contenders_train_the_same_network():
+    config = bench.BenchConfig(hidden_layer_sizes=(8, 4), batch_size=16, epochs=2)
+    scratch = bench.make_scratch(config, "float64", n_inputs=12, n_classes=3)
+    sklearn = bench.make_sklearn(config)
+    assert scratch.layer_sizes == (12, 8, 4, 3)
+    assert sklearn.hidden_layer_sizes == (8, 4) and sklearn.batch_size == 16
+    assert sklearn.solver == "sgd" and sklearn.momentum == 0 and sklearn.alpha == 0
+    assert sklearn.learning_rate_init == scratch.learning_rate
+    assert sklearn.activation == scratch.activation == "relu"
+
+
+@pytest.mark.parametrize("dtypes", [("float64",), ("float64", "float32")])
+def test_runs_on_tiny_sizes(dtypes):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(96, 12))
+    y = np.arange(96) % 3
+    config = bench.BenchConfig(n_samples=64, epochs=1, repeats=1, matmul_size=32,
+                               matmul_repeats=1, hidden_layer_sizes=(8, 4), batch_size=16,
+                               dtypes=dtypes)
+    lines = []
+    results = bench.run_benchmark(X, y, config, log=lines.append)
+    assert [r.dtype for r in results] == list(dtypes)
+    for r in results:
+        assert r.flops_per_sample == training_flops_per_sample((12, 8, 4, 3))
+        assert r.scratch_samples_per_s > 0 and r.sklearn_samples_per_s > 0
+        assert r.matmul_gflops > 0 and np.isfinite(r.ratio)
+    report = bench.format_report(results, config)
+    assert "ratio scratch / scikit-learn" in report and "of peak" in report
+    assert len(lines) == len(dtypes) * 2
+
+
+def test_main_writes_json(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, size=(256, 784))
+    y = np.arange(256) % 10
+    monkeypatch.setattr(bench, "load_bench_data", lambda quick: (X, y))
+    monkeypatch.setattr(bench.BenchConfig, "quick", classmethod(
+        lambda cls: cls(n_samples=256, epochs=1, repeats=1, matmul_size=64, matmul_repeats=1)))
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--json", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["results"][0]["dtype"] == "float64"
+    assert document["config"]["batch_size"] == 128
+    assert "samples/s" in capsys.readouterr().out
