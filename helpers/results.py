@@ -62,6 +62,7 @@ def save_results(notebook: str, profile: str, payload: dict[str, Any]) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
