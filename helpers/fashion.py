@@ -110,9 +110,17 @@ def train_epochs(
     ``eval_sets`` entry ``name -> (X, y)``. Returns a DataFrame indexed by epoch
     (1..n_epochs) with columns ``<name>_loss`` (and ``<name>_accuracy``).
     Prints a deterministic progress line every ``report_every`` epochs.
+
+    An integer ``random_state`` is replaced by ``np.random.RandomState(random_state)``
+    (same seed): scikit-learn re-creates its generator from an int at every
+    ``partial_fit`` call, so every epoch after the first would reuse one mini-batch order;
+    a generator object keeps drawing, so each epoch gets a fresh shuffle, as in ``fit``.
     """
     if not isinstance(n_epochs, (int, np.integer)) or n_epochs < 1:
         raise ValueError(f"n_epochs must be a positive integer, got {n_epochs!r}")
+    seed = getattr(estimator, "random_state", None)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        estimator.set_params(random_state=np.random.RandomState(seed))
     kind = "classifier" if hasattr(estimator, "predict_proba") else "regressor"
     classes = np.unique(y_train) if kind == "classifier" else None
     rows = []

@@ -1,0 +1,371 @@
+"""scikit-learn MLPs on Fashion-MNIST: activation study (notebook 04), grid search (notebook 05).
+
+Both notebooks use :func:`helpers.fashion.load_fashion_splits` for the data and take every
+size and epoch count from the profile table; this module holds the fixed settings of the
+two studies, the code that runs them, the tables and figures, and the original
+submission's reported grid-search numbers (:data:`ORIGINAL_GRID`).
+
+Activation study
+    ``MLPClassifier(hidden_layer_sizes=(128, 64, 32))``, adam, batch 128, learning rate
+    2e-5, one epoch per ``partial_fit`` call (:func:`helpers.fashion.train_epochs`), for
+    each of :data:`ACTIVATIONS`; per epoch the log-loss
+    ``-(1/n) sum_i log p_i[y_i]`` and accuracy on train, validation and test.
+
+Grid search
+    :class:`~sklearn.model_selection.GridSearchCV` over :data:`PARAM_GRID` for the same
+    network, scored by mean accuracy over stratified, shuffled folds, each fit running at
+    most ``max_iter`` epochs of ``fit``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.parallel import Parallel, delayed
+
+from helpers.fashion import train_epochs
+
+#: Hidden layers of every classifier in notebooks 04 and 05 (784 -> 128 -> 64 -> 32 -> 10).
+HIDDEN_LAYERS = (128, 64, 32)
+#: The four hidden-layer activations scikit-learn offers, in the original's order.
+ACTIVATIONS = ("logistic", "tanh", "relu", "identity")
+#: Optimiser settings of the activation study (the original's code; its text said 0.002).
+ACTIVATION_STUDY_SETTINGS = {"solver": "adam", "batch_size": 128, "learning_rate_init": 2e-5}
+#: The original's grid (3 x 3 x 2 = 18 candidates).
+PARAM_GRID = {
+    "solver": ["adam", "sgd"],
+    "learning_rate_init": [2e-5, 1e-4, 1e-3],
+    "batch_size": [32, 64, 128],
+}
+#: Seeds (the original fixed none of them).
+ESTIMATOR_SEED = 0
+CV_SEED = 0
+
+SPLITS = ("train", "validation", "test")
+
+
+# ------------------------------------------------------------------ activation study
+
+
+def activation_classifier(activation: str, seed: int = ESTIMATOR_SEED) -> MLPClassifier:
+    """The activation study's ``(128, 64, 32)`` classifier for one hidden activation.
+
+    ``random_state`` is ``np.random.RandomState(seed)``, not the int: with an int,
+    scikit-learn re-seeds at every ``partial_fit`` call and every epoch after the first
+    would visit the mini-batches in the same order.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}: choose one of {ACTIVATIONS}")
+    return MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, activation=activation,
+                         random_state=np.random.RandomState(seed), **ACTIVATION_STUDY_SETTINGS)
+
+
+def _train_one_activation(activation: str, eval_sets: Mapping[str, tuple], n_epochs: int,
+                          seed: int) -> pd.DataFrame:
+    X_train, y_train = eval_sets["train"]
+    # No progress lines: this runs in a worker process, whose output order is not fixed.
+    return train_epochs(activation_classifier(activation, seed), X_train, y_train, n_epochs,
+                        eval_sets, label="")
+
+
+def run_activation_study(
+    eval_sets: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    n_epochs: int,
+    activations: Sequence[str] = ACTIVATIONS,
+    seed: int = ESTIMATOR_SEED,
+    n_jobs: int = -1,
+) -> dict[str, pd.DataFrame]:
+    """Train one classifier per activation for ``n_epochs`` epochs, in parallel processes.
+
+    ``eval_sets``: ``{"train": (X, y), "validation": ..., "test": ...}`` (training uses
+    ``"train"``). Each worker runs single-threaded BLAS (joblib's default), which for
+    matrices this small is faster than two threads per fit. Every run is seeded, so the
+    result does not depend on ``n_jobs``.
+
+    Returns ``activation -> DataFrame`` (index ``epoch`` 1..n_epochs, columns
+    ``<split>_loss`` and ``<split>_accuracy``), in the order of ``activations``.
+    """
+    missing = [name for name in SPLITS if name not in eval_sets]
+    if missing:
+        raise ValueError(f"eval_sets lacks {missing}")
+    histories = Parallel(n_jobs=n_jobs)(
+        delayed(_train_one_activation)(activation, dict(eval_sets), n_epochs, seed)
+        for activation in activations
+    )
+    return dict(zip(activations, histories, strict=True))
+
+
+def epochs_to_reach(history: pd.DataFrame, column: str, threshold: float) -> int | None:
+    """First epoch at which ``history[column] >= threshold``; ``None`` if it never does."""
+    reached = history.index[history[column].to_numpy() >= threshold]
+    return int(reached[0]) if len(reached) else None
+
+
+def final_epoch_table(histories: Mapping[str, pd.DataFrame],
+                      accuracy_threshold: float | None = None) -> pd.DataFrame:
+    """Last-epoch metrics per activation, best validation accuracy first.
+
+    Columns: ``rank`` (1 = highest final validation accuracy), ``<split>_loss`` and
+    ``<split>_accuracy`` for train/validation/test and, with ``accuracy_threshold``,
+    ``epochs_to_threshold`` (first epoch with validation accuracy >= threshold, NaN if
+    never). Index: activation.
+    """
+    rows = {}
+    for name, history in histories.items():
+        row = history.iloc[-1].to_dict()
+        if accuracy_threshold is not None:
+            reached = epochs_to_reach(history, "validation_accuracy", accuracy_threshold)
+            row["epochs_to_threshold"] = np.nan if reached is None else reached
+        rows[name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "activation"
+    columns = [f"{split}_{metric}" for metric in ("loss", "accuracy") for split in SPLITS]
+    if accuracy_threshold is not None:
+        columns.append("epochs_to_threshold")
+    table = table[columns].sort_values("validation_accuracy", ascending=False, kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table
+
+
+def plot_curves(histories: Mapping[str, pd.DataFrame], metric: str,
+                splits: Sequence[str] = SPLITS, ylabel: str | None = None,
+                title: str = "", logy: bool = False):
+    """One panel per split, one labelled line per history: ``<split>_<metric>`` per epoch.
+
+    ``histories``: ``name -> DataFrame`` from :func:`helpers.fashion.train_epochs` (index:
+    epoch). Panels share the y axis so the splits compare directly. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(splits), figsize=(5 * len(splits), 4), sharey=True,
+                             squeeze=False)
+    for ax, split in zip(axes[0], splits, strict=True):
+        for name, history in histories.items():
+            ax.plot(history.index, history[f"{split}_{metric}"], label=name)
+        if logy:
+            ax.set_yscale("log")
+        ax.set_title(f"{split} {metric}")
+        ax.set_xlabel("epoch (one partial_fit call each)")
+        ax.set_ylabel(ylabel or metric)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------ grid search
+
+
+def epochs_run(estimator, X=None, y=None) -> float:
+    """Scorer that reports how many epochs a fitted MLP ran (its ``n_iter_``).
+
+    Used as a second ``scoring`` entry of the grid search, so ``cv_results_`` records per
+    fit whether training stopped early (training loss improved by less than ``tol`` for
+    ``n_iter_no_change`` epochs) or ran all ``max_iter`` epochs (the fits that raise
+    scikit-learn's ConvergenceWarning).
+    """
+    return float(estimator.n_iter_)
+
+
+def make_grid_search(n_folds: int, n_epochs: int, seed: int = ESTIMATOR_SEED,
+                     cv_seed: int = CV_SEED, n_jobs: int = -1) -> GridSearchCV:
+    """The original's grid search, seeded: :data:`PARAM_GRID` x ``n_folds`` stratified folds.
+
+    Every fit is ``MLPClassifier((128, 64, 32), max_iter=n_epochs, random_state=seed)``
+    with the candidate's solver, learning rate and batch size (everything else at
+    scikit-learn's defaults, as in the original). An int ``random_state`` is right here:
+    each ``fit`` draws its initial weights and shuffles from one fresh generator. Scores:
+    ``accuracy`` (selects the best candidate, which is refitted on all the data) and
+    :func:`epochs_run`.
+    """
+    estimator = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, max_iter=n_epochs,
+                              random_state=seed)
+    return GridSearchCV(
+        estimator, PARAM_GRID,
+        scoring={"accuracy": "accuracy", "epochs_run": epochs_run},
+        refit="accuracy",
+        cv=StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=cv_seed),
+        n_jobs=n_jobs,
+    )
+
+
+def fit_grid_search(search: GridSearchCV, X: np.ndarray, y: np.ndarray) -> GridSearchCV:
+    """``search.fit(X, y)`` with ConvergenceWarning silenced, in the worker processes too.
+
+    scikit-learn's ``Parallel`` hands the caller's warning filters to its workers, so the
+    filter set here also applies inside the joblib (loky) processes. The fits that stop at
+    ``max_iter`` are counted from the :func:`epochs_run` score instead
+    (:func:`fits_at_max_iter`). Other warnings are not silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        return search.fit(X, y)
+
+
+def _param_columns(cv_results: Mapping) -> pd.DataFrame:
+    params = pd.DataFrame(list(cv_results["params"]))
+    return params[["solver", "learning_rate_init", "batch_size"]]
+
+
+def grid_results_table(cv_results: Mapping) -> pd.DataFrame:
+    """The grid search's candidates, best first (ties: candidate order).
+
+    Index ``candidate``: position in scikit-learn's ``ParameterGrid`` order (the row
+    number of ``cv_results_``, as in the original's printout). Columns: ``solver``,
+    ``learning_rate_init``, ``batch_size``, ``mean_cv_accuracy``, ``std_cv_accuracy``
+    (population std over folds, as scikit-learn reports it), ``rank`` and
+    ``mean_epochs_run`` (epochs per fit, averaged over folds). Fit times are left out:
+    they vary from run to run (:func:`grid_fit_times`).
+    """
+    table = _param_columns(cv_results)
+    table["mean_cv_accuracy"] = np.asarray(cv_results["mean_test_accuracy"], dtype=float)
+    table["std_cv_accuracy"] = np.asarray(cv_results["std_test_accuracy"], dtype=float)
+    table["rank"] = np.asarray(cv_results["rank_test_accuracy"], dtype=int)
+    table["mean_epochs_run"] = np.asarray(cv_results["mean_test_epochs_run"], dtype=float)
+    table.index.name = "candidate"
+    return table.sort_values(["rank"], kind="stable")
+
+
+def grid_fit_times(cv_results: Mapping) -> pd.DataFrame:
+    """Mean and std fit time (seconds) per candidate, in :func:`grid_results_table` order."""
+    table = _param_columns(cv_results)
+    table["mean_fit_time_s"] = np.asarray(cv_results["mean_fit_time"], dtype=float)
+    table["std_fit_time_s"] = np.asarray(cv_results["std_fit_time"], dtype=float)
+    table.index.name = "candidate"
+    order = np.argsort(np.asarray(cv_results["rank_test_accuracy"]), kind="stable")
+    return table.iloc[order]
+
+
+def fits_at_max_iter(cv_results: Mapping, max_iter: int) -> tuple[int, int]:
+    """``(fits that ran all max_iter epochs, all fits)`` from the ``epochs_run`` scores."""
+    split_keys = sorted(k for k in cv_results if k.startswith("split")
+                        and k.endswith("_test_epochs_run"))
+    epochs = np.stack([np.asarray(cv_results[k], dtype=float) for k in split_keys])
+    return int(np.sum(epochs >= max_iter)), int(epochs.size)
+
+
+def heatmap_matrix(table: pd.DataFrame, solver: str,
+                   value: str = "mean_cv_accuracy") -> pd.DataFrame:
+    """``value`` for one solver as a learning rate (rows) x batch size (columns) matrix."""
+    rows = table[table["solver"] == solver]
+    if rows.empty:
+        raise ValueError(f"no candidate with solver {solver!r}")
+    return rows.pivot(index="learning_rate_init", columns="batch_size", values=value)
+
+
+def plot_grid_heatmaps(table: pd.DataFrame, value: str = "mean_cv_accuracy",
+                       label: str = "mean CV accuracy", title: str = ""):
+    """One annotated heatmap per solver (learning rate x batch size) on one colour scale.
+
+    ``table``: :func:`grid_results_table` (or any table with ``solver``,
+    ``learning_rate_init``, ``batch_size`` and ``value`` columns). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    solvers = list(dict.fromkeys(table["solver"]))
+    low, high = float(table[value].min()), float(table[value].max())
+    fig, axes = plt.subplots(1, len(solvers), figsize=(5.5 * len(solvers), 4), squeeze=False)
+    for ax, solver in zip(axes[0], solvers, strict=True):
+        matrix = heatmap_matrix(table, solver, value)
+        image = ax.imshow(matrix.to_numpy(), cmap="viridis", vmin=low, vmax=high)
+        ax.set_xticks(range(matrix.shape[1]), [str(b) for b in matrix.columns])
+        ax.set_yticks(range(matrix.shape[0]), [f"{lr:g}" for lr in matrix.index])
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("initial learning rate")
+        ax.set_title(f"solver = {solver}")
+        middle = (low + high) / 2
+        for (i, j), cell in np.ndenumerate(matrix.to_numpy()):
+            ax.text(j, i, f"{cell:.3f}", ha="center", va="center",
+                    color="black" if cell > middle else "white")
+        fig.colorbar(image, ax=ax, label=label)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------- the original's grid search
+
+#: The original submission's grid-search printout (seed file, "Grid Search" section,
+#: output of ``In [30]``): row number, mean and std of the 5-fold CV accuracy, rank.
+#: Its ``params`` column was cut off after ``learning_rate_init``; the solver follows from
+#: scikit-learn's ``ParameterGrid`` order (keys sorted, the last key -- ``solver``,
+#: ``["adam", "sgd"]`` -- varying fastest), which the printed best parameters confirm
+#: (row 14, rank 1: batch 128, learning rate 1e-4, adam).
+ORIGINAL_GRID_SCORES = (
+    # (row, mean_cv_accuracy, std_cv_accuracy, rank)
+    (0, 0.807375, 0.004667, 3),
+    (1, 0.761375, 0.005868, 10),
+    (2, 0.804625, 0.012934, 4),
+    (3, 0.803125, 0.011799, 5),
+    (4, 0.612625, 0.017750, 17),
+    (5, 0.480375, 0.069929, 18),
+    (6, 0.792625, 0.005637, 7),
+    (7, 0.706250, 0.012009, 12),
+    (8, 0.813125, 0.005078, 2),
+    (9, 0.799375, 0.007935, 6),
+    (10, 0.656500, 0.028175, 15),
+    (11, 0.680750, 0.013581, 14),
+    (12, 0.776375, 0.007109, 8),
+    (13, 0.641875, 0.019780, 16),
+    (14, 0.814875, 0.003980, 1),
+    (15, 0.772625, 0.007282, 9),
+    (16, 0.693000, 0.020959, 13),
+    (17, 0.741750, 0.013927, 11),
+)
+#: The original's printed best parameters, and its CV set-up (5 folds, max_iter=100, all
+#: 8,000 training images, no random_state anywhere).
+ORIGINAL_BEST_PARAMS = {"batch_size": 128, "learning_rate_init": 0.0001, "solver": "adam"}
+ORIGINAL_GRID_FOLDS = 5
+ORIGINAL_GRID_EPOCHS = 100
+
+
+def original_grid_table() -> pd.DataFrame:
+    """:data:`ORIGINAL_GRID_SCORES` with the parameters of each row, in rank order.
+
+    Same columns as :func:`grid_results_table`, without ``mean_epochs_run``.
+    """
+    params = pd.DataFrame(list(ParameterGrid(PARAM_GRID)))
+    scores = pd.DataFrame(list(ORIGINAL_GRID_SCORES),
+                          columns=["candidate", "mean_cv_accuracy", "std_cv_accuracy", "rank"])
+    if len(scores) != len(params) or list(scores["candidate"]) != list(range(len(params))):
+        raise ValueError("ORIGINAL_GRID_SCORES must list every candidate once, in order")
+    table = pd.concat([params[["solver", "learning_rate_init", "batch_size"]],
+                       scores.drop(columns="candidate")], axis=1)
+    table.index.name = "candidate"
+    return table.sort_values("rank", kind="stable")
+
+
+def compare_with_original(ours: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
+    """Original and our mean/std CV accuracy and rank per candidate, in the original's rank order.
+
+    Both inputs are indexed by ``candidate`` (:func:`grid_results_table`,
+    :func:`original_grid_table`). ``difference`` = ours - original mean CV accuracy.
+    """
+    keys = ["solver", "learning_rate_init", "batch_size"]
+    left = original[keys + ["mean_cv_accuracy", "std_cv_accuracy", "rank"]].rename(
+        columns={"mean_cv_accuracy": "original_mean", "std_cv_accuracy": "original_std",
+                 "rank": "original_rank"})
+    right = ours[keys + ["mean_cv_accuracy", "std_cv_accuracy", "rank"]].rename(
+        columns={"mean_cv_accuracy": "our_mean", "std_cv_accuracy": "our_std",
+                 "rank": "our_rank"})
+    merged = left.reset_index().merge(right.reset_index(), on=["candidate", *keys],
+                                      validate="one_to_one")
+    merged["difference"] = merged["our_mean"] - merged["original_mean"]
+    return merged.set_index("candidate").sort_values("original_rank", kind="stable")
+
+
+def rank_correlation(ours: pd.DataFrame, original: pd.DataFrame) -> float:
+    """Spearman correlation of the two mean CV accuracies over the shared candidates."""
+    joined = pd.concat({"ours": ours["mean_cv_accuracy"],
+                        "original": original["mean_cv_accuracy"]}, axis=1, join="inner")
+    ranks = joined.rank(method="average")
+    return float(np.corrcoef(ranks["ours"], ranks["original"])[0, 1])

@@ -1,0 +1,226 @@
+"""Tests for helpers.mlp_study (notebooks 04 and 05) and the epoch loop they rely on."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from helpers import mlp_study
+from helpers.fashion import train_epochs
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    """360 samples, 12 features, 3 classes; split 240/60/60.
+
+    Big enough that every fit sees more than one batch of 128 (also each of two CV folds of
+    train + validation), so scikit-learn does not warn that it clips the batch size.
+    """
+    X, y = make_classification(n_samples=360, n_features=12, n_informative=6, n_classes=3,
+                               random_state=3)
+    X = (X - X.min()) / (X.max() - X.min())
+    return {"train": (X[:240], y[:240]), "validation": (X[240:300], y[240:300]),
+            "test": (X[300:], y[300:])}
+
+
+# ------------------------------------------------------------------ epoch loop
+
+
+def _manual_epochs(random_state, X, y, n_epochs):
+    model = MLPClassifier((8,), batch_size=16, learning_rate_init=1e-2,
+                          random_state=random_state)
+    for _ in range(n_epochs):
+        model.partial_fit(X, y, classes=np.unique(y))
+    return model
+
+
+def test_train_epochs_gives_every_epoch_a_fresh_shuffle(small_data):
+    X, y = small_data["train"]
+    model = MLPClassifier((8,), batch_size=16, learning_rate_init=1e-2, random_state=5)
+    train_epochs(model, X, y, 4, {"train": (X, y)})
+    # Same as keeping one seeded generator across partial_fit calls ...
+    expected = _manual_epochs(np.random.RandomState(5), X, y, 4)
+    for got, want in zip(model.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_array_equal(got, want)
+    # ... and not what an int seed does (re-seeded each call: one batch order from epoch 2).
+    reseeded = _manual_epochs(5, X, y, 4)
+    assert not all(np.array_equal(a, b) for a, b in zip(model.coefs_, reseeded.coefs_,
+                                                        strict=True))
+
+
+# ------------------------------------------------------------------ activation study
+
+
+def test_activation_classifier_settings():
+    model = mlp_study.activation_classifier("tanh", seed=7)
+    assert model.hidden_layer_sizes == (128, 64, 32)
+    assert (model.solver, model.batch_size, model.learning_rate_init) == ("adam", 128, 2e-5)
+    assert isinstance(model.random_state, np.random.RandomState)
+    with pytest.raises(ValueError, match="unknown activation"):
+        mlp_study.activation_classifier("softplus")
+
+
+def test_activation_study_is_deterministic_and_independent_of_n_jobs(small_data):
+    serial = mlp_study.run_activation_study(small_data, 3, ("relu", "identity"), n_jobs=1)
+    parallel = mlp_study.run_activation_study(small_data, 3, ("relu", "identity"), n_jobs=2)
+    assert list(serial) == ["relu", "identity"]
+    for name in serial:
+        pd.testing.assert_frame_equal(serial[name], parallel[name])
+        assert list(serial[name].index) == [1, 2, 3]
+        assert {f"{s}_{m}" for s in mlp_study.SPLITS for m in ("loss", "accuracy")} == set(
+            serial[name].columns)
+    assert not serial["relu"].equals(serial["identity"])
+
+
+def test_activation_study_needs_all_splits(small_data):
+    with pytest.raises(ValueError, match="lacks"):
+        mlp_study.run_activation_study({"train": small_data["train"]}, 1)
+
+
+def _history(accuracies):
+    n = len(accuracies)
+    frame = pd.DataFrame({f"{s}_{m}": np.linspace(1, 0.5, n) for s in mlp_study.SPLITS
+                          for m in ("loss", "accuracy")}, index=pd.RangeIndex(1, n + 1,
+                                                                               name="epoch"))
+    frame["validation_accuracy"] = accuracies
+    return frame
+
+
+def test_epochs_to_reach():
+    history = _history([0.2, 0.5, 0.79, 0.81, 0.7])
+    assert mlp_study.epochs_to_reach(history, "validation_accuracy", 0.8) == 4
+    assert mlp_study.epochs_to_reach(history, "validation_accuracy", 0.5) == 2
+    assert mlp_study.epochs_to_reach(history, "validation_accuracy", 0.9) is None
+
+
+def test_final_epoch_table_ranks_by_last_validation_accuracy():
+    histories = {"a": _history([0.9, 0.6]), "b": _history([0.1, 0.8]),
+                 "c": _history([0.5, 0.7])}
+    table = mlp_study.final_epoch_table(histories, accuracy_threshold=0.75)
+    assert list(table.index) == ["b", "c", "a"]
+    assert list(table["rank"]) == [1, 2, 3]
+    assert table.loc["b", "validation_accuracy"] == 0.8
+    assert table.loc["a", "epochs_to_threshold"] == 1
+    assert np.isnan(table.loc["c", "epochs_to_threshold"])
+
+
+def test_plot_curves_has_one_labelled_line_per_history():
+    histories = {"a": _history([0.1, 0.2]), "b": _history([0.3, 0.4])}
+    fig = mlp_study.plot_curves(histories, "accuracy")
+    assert len(fig.axes) == 3
+    for ax in fig.axes:
+        assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
+        assert ax.get_legend() is not None
+    np.testing.assert_array_equal(fig.axes[1].get_lines()[1].get_ydata(), [0.3, 0.4])
+
+
+# ------------------------------------------------------------------ grid search
+
+
+def _fake_cv_results():
+    """cv_results_ of a 2 x 2 grid over 2 folds; candidate 2 best, 0 and 3 tied."""
+    return {
+        "params": [{"solver": s, "learning_rate_init": lr, "batch_size": 32}
+                   for lr in (1e-4, 1e-3) for s in ("adam", "sgd")],
+        "mean_test_accuracy": np.array([0.7, 0.6, 0.9, 0.7]),
+        "std_test_accuracy": np.array([0.01, 0.02, 0.03, 0.04]),
+        "rank_test_accuracy": np.array([2, 4, 1, 2], dtype=np.int32),
+        "mean_test_epochs_run": np.array([10.0, 7.5, 10.0, 10.0]),
+        "split0_test_epochs_run": np.array([10.0, 5.0, 10.0, 10.0]),
+        "split1_test_epochs_run": np.array([10.0, 10.0, 10.0, 10.0]),
+        "mean_fit_time": np.array([1.0, 2.0, 3.0, 4.0]),
+        "std_fit_time": np.array([0.1, 0.2, 0.3, 0.4]),
+    }
+
+
+def test_grid_results_table_sorted_by_rank_then_candidate():
+    table = mlp_study.grid_results_table(_fake_cv_results())
+    assert list(table.index) == [2, 0, 3, 1]
+    assert list(table.columns) == ["solver", "learning_rate_init", "batch_size",
+                                   "mean_cv_accuracy", "std_cv_accuracy", "rank",
+                                   "mean_epochs_run"]
+    assert table.loc[1, "solver"] == "sgd" and table.loc[1, "mean_epochs_run"] == 7.5
+    times = mlp_study.grid_fit_times(_fake_cv_results())
+    assert list(times.index) == [2, 0, 3, 1]
+    assert times.loc[3, "mean_fit_time_s"] == 4.0
+
+
+def test_fits_at_max_iter_counts_every_fold():
+    assert mlp_study.fits_at_max_iter(_fake_cv_results(), 10) == (7, 8)
+    assert mlp_study.fits_at_max_iter(_fake_cv_results(), 11) == (0, 8)
+
+
+def test_heatmap_matrix_and_figure():
+    table = mlp_study.grid_results_table(_fake_cv_results())
+    matrix = mlp_study.heatmap_matrix(table, "sgd")
+    assert list(matrix.index) == [1e-4, 1e-3] and list(matrix.columns) == [32]
+    assert matrix.loc[1e-3, 32] == 0.7
+    with pytest.raises(ValueError, match="no candidate"):
+        mlp_study.heatmap_matrix(table, "lbfgs")
+    fig = mlp_study.plot_grid_heatmaps(table)
+    heatmap_axes = [ax for ax in fig.axes if ax.get_title().startswith("solver")]
+    assert len(heatmap_axes) == 2 and len(fig.axes) == 4  # two heatmaps, two colour bars
+    assert sorted(text.get_text() for text in heatmap_axes[0].texts) == ["0.700", "0.900"]
+
+
+def test_original_grid_is_consistent_with_its_printout():
+    table = mlp_study.original_grid_table()
+    assert len(table) == 18 and sorted(table["rank"]) == list(range(1, 19))
+    # The printed ranks order the printed means.
+    assert table["mean_cv_accuracy"].is_monotonic_decreasing
+    best = table.iloc[0]
+    assert {k: best[k] for k in mlp_study.ORIGINAL_BEST_PARAMS} == \
+        mlp_study.ORIGINAL_BEST_PARAMS
+    assert table.index[0] == 14
+    # Printed rows 4 and 5 (batch 32, learning rate 0.001): adam then sgd.
+    assert table.loc[4, "solver"] == "adam" and table.loc[5, "solver"] == "sgd"
+    assert table.loc[5, "mean_cv_accuracy"] == 0.480375
+
+
+def test_compare_with_original_and_rank_correlation():
+    original = mlp_study.original_grid_table()
+    ours = original.copy()
+    ours["mean_cv_accuracy"] = ours["mean_cv_accuracy"] + 0.01
+    compared = mlp_study.compare_with_original(ours, original)
+    assert list(compared.index) == list(original.index)
+    np.testing.assert_allclose(compared["difference"], 0.01)
+    assert mlp_study.rank_correlation(ours, original) == pytest.approx(1.0)
+    reversed_scores = original.copy()
+    reversed_scores["mean_cv_accuracy"] = -reversed_scores["mean_cv_accuracy"]
+    assert mlp_study.rank_correlation(reversed_scores, original) == pytest.approx(-1.0)
+
+
+def test_grid_search_runs_seeded_and_silences_only_convergence_warnings(small_data):
+    X = np.concatenate([small_data["train"][0], small_data["validation"][0]])
+    y = np.concatenate([small_data["train"][1], small_data["validation"][1]])
+    searches = []
+    for _ in range(2):
+        search = mlp_study.make_grid_search(n_folds=2, n_epochs=2, n_jobs=1)
+        assert search.cv.shuffle and search.estimator.random_state == mlp_study.ESTIMATOR_SEED
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # any warning that escapes fails the test
+            mlp_study.fit_grid_search(search, X, y)
+        searches.append(search)
+    first, second = (mlp_study.grid_results_table(s.cv_results_) for s in searches)
+    pd.testing.assert_frame_equal(first, second)
+    assert len(first) == 18
+    assert mlp_study.fits_at_max_iter(searches[0].cv_results_, 2) == (36, 36)
+    assert set(searches[0].best_params_) == {"solver", "learning_rate_init", "batch_size"}
+    assert searches[0].best_estimator_.n_iter_ == 2
+
+
+def test_epochs_run_reads_n_iter(small_data):
+    X, y = small_data["train"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPClassifier((4,), max_iter=3, random_state=0).fit(X, y)
+    assert mlp_study.epochs_run(model, X, y) == 3.0
