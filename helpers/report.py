@@ -517,8 +517,9 @@ def ledger_table(rows: Sequence[LedgerRow]) -> Table:
         tolerance = ledger_mod.tolerance_text(entry)
         if entry.kind in ("highest", "lowest"):
             tolerance = ledger_mod.rule_text(entry)
+        where = entry.where + (f" (line {entry.line})" if entry.line else "")
         body.append([entry.description, row.original_text, reproduced, tolerance, row.status,
-                     row.reason or "", entry.where])
+                     row.reason or "", where])
         classes.append("agree" if row.agrees else "differ")
     return Table(["Quantity", "Original", "Reproduced", "Compared", "Status", "Reason",
                   "Where in the submission"], body, classes)
@@ -554,8 +555,8 @@ def ledger_overview_blocks(rows: Sequence[LedgerRow]) -> list[Block]:
         Paragraph("Every number (and qualitative observation) the original submission reports "
                   "is typed in once, in `helpers/ledger.toml`, with where it appears in the "
                   "submission, the results key it is compared with and the tolerance. "
-                  "Numbers *match* when they lie within the tolerance; observations are "
-                  "*consistent* when the stated rule holds on the reproduced numbers. Each "
+                  "Numbers **match** when they lie within the tolerance; observations are "
+                  "**consistent** when the stated rule holds on the reproduced numbers. Each "
                   "difference carries its one-line reason. The full tables are in each "
                   "notebook's section below."),
         Table(["Ledger group", "Results file", "Compared", "Agree", "Differ"], table_rows),
