@@ -37,7 +37,8 @@ Kinds of comparison (``kind``; ``number`` is the default for numeric originals):
     A qualitative statement decided by a rule: ``candidates`` maps names to keys,
     ``expect`` lists the names the statement says come out on top (bottom).
     ``consistent`` when every expected candidate scores strictly above (below)
-    every other one, else ``not consistent``.
+    every other one, else ``not consistent``. A ``null`` value (e.g. an epoch count
+    for a threshold never reached) counts as +infinity and shows as ``never``.
 
 ``reason`` (a string, or a table keyed by profile name with an optional ``other``)
 is shown only when the entry does not agree. ``scale`` multiplies the reproduced
@@ -396,6 +397,9 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
         scores = {}
         for name, path in entry.candidates:
             value = lookup(payload, path)
+            if value is None:  # e.g. a threshold never reached: slower than any number
+                scores[name] = math.inf
+                continue
             if not _is_number(value):
                 raise TypeError(f"{'.'.join(path)} is {value!r}, not a number")
             scores[name] = float(value) * entry.scale
@@ -409,7 +413,9 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
             agrees = max(expected) < min(others)
             order = sorted(scores.items(), key=lambda kv: (kv[1], kv[0]))
             joiner = " < "
-        reproduced = joiner.join(f"{n} {v:.{entry.digits}f}{entry.unit}" for n, v in order)
+        reproduced = joiner.join(
+            f"{n} {'never' if math.isinf(v) else f'{v:.{entry.digits}f}{entry.unit}'}"
+            for n, v in order)
         status = "consistent" if agrees else "not consistent"
     else:
         value = lookup(payload, entry.key)

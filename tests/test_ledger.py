@@ -176,6 +176,13 @@ def test_rule_highest_and_lowest():
         lowest, {"x": {"a": 0.8, "b": 0.9, "c": 0.5}}, "default").reproduced_text
 
 
+def test_rule_null_counts_as_never():
+    slowest = rule_entry(expect='["c"]')
+    row = compare(slowest, {"x": {"a": 12, "b": 30, "c": None}}, "default")
+    assert row.status == "consistent"
+    assert row.reproduced_text == "c never > b 30.0000 > a 12.0000"
+
+
 def test_rule_ties_are_not_consistent():
     entry = rule_entry(expect='["a"]')
     assert compare(entry, {"x": {"a": 0.9, "b": 0.9, "c": 0.1}}, "default").status == \
