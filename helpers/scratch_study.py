@@ -1,0 +1,401 @@
+"""The activation x initialisation study of notebook 03, and the original's numbers.
+
+* :func:`split_80_10_10`: the original's data preparation (shuffle with a fixed seed,
+  80/10/10 train/validation/test, pixels scaled to [0, 1]).
+* :func:`run_study`: trains the 12 configurations of :mod:`helpers.scratch_nn`.
+* :func:`plot_loss_grid`, :func:`metric_table`, :func:`plot_digit_grid`: figures/tables.
+* :data:`ORIGINAL`: what the original submission printed for each configuration, and
+  :func:`original_split_labels` / :func:`replay_zero_init`: a replay of its zero-init
+  runs, which depend on the labels only (used to pin down its learning rate).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers.scratch_nn import ScratchMLP
+
+ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
+INIT_NAMES = ("random", "normal", "zero")
+#: The study's settings that are the same in every profile (the original's values).
+LEARNING_RATE = 0.002   # the original's notes; confirmed by replay_zero_init
+BATCH_SIZE = 128        # the original's notes and code
+SPLIT_SEED = 42         # the original shuffled with seed 42 (its legacy global seed)
+TRAIN_SEED = 2024       # our seed for the initial weights and the epoch shuffles
+
+
+def config_key(activation: str, weight_init: str) -> str:
+    """``"relu/normal"`` etc.: how configurations are named in tables and results."""
+    return f"{activation}/{weight_init}"
+
+
+CONFIG_KEYS = tuple(config_key(a, i) for a in ACTIVATION_NAMES for i in INIT_NAMES)
+
+
+# ------------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Train/validation/test arrays: ``X_*`` float64 ``(n, 784)`` in [0, 1], ``y_*`` int."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "validation": len(self.y_val),
+                "test": len(self.y_test)}
+
+
+def split_sizes(n: int) -> tuple[int, int, int]:
+    """The original's split of ``n`` rows: ``int(0.8 n)``, ``int(0.1 n)``, the rest."""
+    n_train, n_val = int(n * 0.8), int(n * 0.1)
+    return n_train, n_val, n - n_train - n_val
+
+
+def split_80_10_10(images: np.ndarray, labels: np.ndarray, seed: int = SPLIT_SEED) -> Splits:
+    """Shuffle with ``default_rng(seed)``, split 80/10/10 and scale uint8 pixels to [0, 1]."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 2 or len(images) != len(labels):
+        raise ValueError(f"need images (n, d) and labels (n,), got {images.shape}, "
+                         f"{labels.shape}")
+    order = np.random.default_rng(seed).permutation(len(labels))
+    X = images[order] / 255.0
+    y = labels[order].astype(np.int64)
+    n_train, n_val, _ = split_sizes(len(y))
+    cut = n_train + n_val
+    return Splits(X[:n_train], y[:n_train], X[n_train:cut], y[n_train:cut], X[cut:], y[cut:])
+
+
+def plot_digit_grid(X: np.ndarray, y: np.ndarray, rows: int = 4, cols: int = 10,
+                    title: str = "Training images and their labels"):
+    """The first ``rows * cols`` images of ``X`` (rows of 784 pixels) titled by label."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols, 1.25 * rows))
+    for ax, image, label in zip(axes.ravel(), X, y, strict=False):
+        ax.imshow(image.reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(str(label), fontsize=9)
+        ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------ study
+
+
+@dataclass
+class StudyRun:
+    """One trained configuration: its model (with ``history_``) and final metrics."""
+
+    key: str
+    model: ScratchMLP
+    final: dict[str, float]
+
+
+def run_study(splits: Splits, epochs: int, *, learning_rate: float = LEARNING_RATE,
+              batch_size: int = BATCH_SIZE, seed: int = TRAIN_SEED,
+              bias_init: str = "as_weights", log_every: int = 25,
+              configs: Sequence[str] = CONFIG_KEYS, stream=None) -> dict[str, StudyRun]:
+    """Train every configuration ``"activation/init"`` for ``epochs`` epochs.
+
+    Configuration ``i`` (in :data:`CONFIG_KEYS` order) draws its weights and shuffles
+    from ``Generator(PCG64(SeedSequence(seed).spawn(12)[i]))``: independent streams,
+    reproducible one by one. Prints a fixed-format line every ``log_every`` epochs and
+    one summary line per configuration.
+    """
+    stream = sys.stdout if stream is None else stream
+    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
+    runs = {}
+    for number, key in enumerate(configs, 1):
+        activation, weight_init = key.split("/")
+        rng = np.random.Generator(np.random.PCG64(children[CONFIG_KEYS.index(key)]))
+        model = ScratchMLP(activation, weight_init, learning_rate=learning_rate,
+                           epochs=epochs, batch_size=batch_size, bias_init=bias_init,
+                           random_state=rng)
+        prefix = f"[{number:2d}/{len(configs)}] {key:<17} "
+        model.fit(splits.X_train, splits.y_train, splits.X_val, splits.y_val,
+                  log_every=log_every, log_prefix=prefix, stream=stream)
+        final = {
+            "train_loss": model.history_["train_loss"][-1],
+            "train_accuracy": model.history_["train_accuracy"][-1],
+            "val_loss": model.history_["val_loss"][-1],
+            "val_accuracy": model.history_["val_accuracy"][-1],
+            "test_loss": model.loss(splits.X_test, splits.y_test),
+            "test_accuracy": model.score(splits.X_test, splits.y_test),
+            "epochs_run": len(model.history_["train_loss"]),
+        }
+        print(f"{prefix}done: test loss {final['test_loss']:.4f} "
+              f"acc {final['test_accuracy']:.4f}", file=stream)
+        runs[key] = StudyRun(key, model, final)
+    return runs
+
+
+def metric_table(finals: dict[str, dict[str, float]], metric: str, digits: int = 4):
+    """4 x 3 DataFrame (activations x initialisations) of ``finals[key][metric]``."""
+    import pandas as pd
+
+    data = [[finals[config_key(a, i)][metric] if config_key(a, i) in finals else math.nan
+             for i in INIT_NAMES] for a in ACTIVATION_NAMES]
+    table = pd.DataFrame(data, index=list(ACTIVATION_NAMES), columns=list(INIT_NAMES))
+    table.index.name, table.columns.name = "activation", "init"
+    return table.round(digits)
+
+
+def plot_loss_grid(histories: dict[str, dict[str, list[float]]], title: str):
+    """4 x 3 grid of train/validation loss per epoch, one panel per configuration.
+
+    All panels share the y axis, so a curve flat at ``ln 10 = 2.30`` (chance) stands
+    out next to one that learns.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(ACTIVATION_NAMES), len(INIT_NAMES), figsize=(13, 13),
+                             sharex=True, sharey=True)
+    for r, activation in enumerate(ACTIVATION_NAMES):
+        for c, weight_init in enumerate(INIT_NAMES):
+            ax = axes[r, c]
+            history = histories[config_key(activation, weight_init)]
+            epochs = np.arange(1, len(history["train_loss"]) + 1)
+            ax.plot(epochs, history["train_loss"], label="train")
+            ax.plot(epochs, history["val_loss"], label="validation", linestyle="--")
+            ax.axhline(math.log(10), color="grey", linewidth=0.8, linestyle=":",
+                       label="ln 10 (uniform guess)")
+            ax.set_title(config_key(activation, weight_init))
+            if r == len(ACTIVATION_NAMES) - 1:
+                ax.set_xlabel("epoch")
+            if c == 0:
+                ax.set_ylabel("cross-entropy loss")
+            ax.set_yscale("log")
+    axes[0, 0].legend(loc="lower left", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------ the original
+
+#: What the original printed for each configuration: final train/validation/test
+#: accuracy and the train/validation loss after epoch 100 (full training set).
+ORIGINAL: dict[str, dict[str, float]] = {
+    "relu/random": dict(train_accuracy=0.10226785714285715, val_accuracy=0.10671428571428572,
+                        test_accuracy=0.09528571428571428, train_loss=2.3035621181206247,
+                        val_loss=2.3020266374049525),
+    "relu/normal": dict(train_accuracy=0.11185714285714286, val_accuracy=0.11228571428571428,
+                        test_accuracy=0.11814285714285715, train_loss=2.3031565775632035,
+                        val_loss=2.302012455070436),
+    "relu/zero": dict(train_accuracy=0.11185714285714286, val_accuracy=0.11228571428571428,
+                      test_accuracy=0.11814285714285715, train_loss=2.30118112860864,
+                      val_loss=2.3007399767290355),
+    "sigmoid/random": dict(train_accuracy=0.11217857142857143, val_accuracy=0.11257142857142857,
+                           test_accuracy=0.11828571428571429, train_loss=2.296288727474775,
+                           val_loss=2.2957665558201197),
+    "sigmoid/normal": dict(train_accuracy=0.3604107142857143, val_accuracy=0.363,
+                           test_accuracy=0.357, train_loss=2.1086832916067366,
+                           val_loss=2.1058014444388866),
+    "sigmoid/zero": dict(train_accuracy=0.11185714285714286, val_accuracy=0.11228571428571428,
+                         test_accuracy=0.11814285714285715, train_loss=2.3011897592390356,
+                         val_loss=2.3007263513234264),
+    "tanh/random": dict(train_accuracy=0.8492678571428571, val_accuracy=0.8498571428571429,
+                        test_accuracy=0.8488571428571429, train_loss=0.5145095561119645,
+                        val_loss=0.5148261687463348),
+    "tanh/normal": dict(train_accuracy=0.7513392857142858, val_accuracy=0.7471428571428571,
+                        test_accuracy=0.7485714285714286, train_loss=0.8006619997094087,
+                        val_loss=0.8168014995875938),
+    "tanh/zero": dict(train_accuracy=0.11185714285714286, val_accuracy=0.11228571428571428,
+                      test_accuracy=0.11814285714285715, train_loss=2.30118112860864,
+                      val_loss=2.3007399767290355),
+    "leaky_relu/random": dict(train_accuracy=0.10226785714285715,
+                              val_accuracy=0.10671428571428572,
+                              test_accuracy=0.09528571428571428,
+                              train_loss=2.3064091342350768, val_loss=2.3051522981079895),
+    "leaky_relu/normal": dict(train_accuracy=0.10226785714285715,
+                              val_accuracy=0.10671428571428572,
+                              test_accuracy=0.09528571428571428,
+                              train_loss=2.3042519404248036, val_loss=2.3033633302814938),
+    "leaky_relu/zero": dict(train_accuracy=0.10226785714285715,
+                            val_accuracy=0.10671428571428572,
+                            test_accuracy=0.09528571428571428,
+                            train_loss=2.307023701308522, val_loss=2.305282351320243),
+}
+
+#: The original's printed losses of relu/zero (and, identically, tanh/zero):
+#: ``{epoch: (train loss, validation loss)}``.
+ORIGINAL_ZERO_INIT_LOSSES: dict[int, tuple[float, float]] = {
+    10: (2.3014200255569803, 2.3011710772553635),
+    20: (2.3012219643465484, 2.3008656359439903),
+    30: (2.3011882473158125, 2.3007847135428743),
+    40: (2.3011824032742796, 2.3007579402177765),
+    50: (2.301181364030809, 2.3007475851006634),
+    60: (2.301181173544364, 2.3007432401383796),
+    70: (2.301181137416241, 2.3007413494620907),
+    80: (2.301181130317566, 2.300740514015715),
+    90: (2.3011811288886235, 2.3007401424513314),
+    100: (2.30118112860864, 2.3007399767290355),
+}
+
+
+def original_split_labels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels of the original's train/validation/test split of all 70,000 MNIST images.
+
+    The original concatenated the official train and t10k sets, called
+    ``np.random.seed(42)`` and ``np.random.permutation(70000)``, and split 80/10/10.
+    ``RandomState(42)`` gives the same permutation without touching the global seed.
+    Needs only the two label files (the training *images* are not needed).
+    """
+    from helpers.data import LABELS_MAGIC, ensure_file, read_idx
+
+    with contextlib.redirect_stderr(io.StringIO()):  # "copying from <mirror path>" notes
+        paths = [ensure_file("mnist", f"{split}-labels-idx1-ubyte.gz")
+                 for split in ("train", "t10k")]
+    labels = np.concatenate([read_idx(p, LABELS_MAGIC) for p in paths]).astype(np.int64)
+    labels = labels[np.random.RandomState(42).permutation(len(labels))]
+    n_train, n_val, _ = split_sizes(len(labels))
+    cut = n_train + n_val
+    return labels[:n_train], labels[n_train:cut], labels[cut:]
+
+
+def replay_zero_init(y_train: np.ndarray, y_val: np.ndarray, learning_rate: float,
+                     epochs: int = 100, batch_size: int = BATCH_SIZE,
+                     n_classes: int = 10) -> dict[str, np.ndarray]:
+    """Per-epoch train/validation loss of the original's training loop on a zero-init
+    network whose activation has ``f(0) = 0`` (relu, tanh, leaky relu).
+
+    With every weight and bias 0, every hidden unit outputs ``f(0) = 0`` and no weight
+    gradient is ever non-zero (``dW_l = a_{l-1}^T d_l`` with ``a_{l-1} = 0``, and the
+    ``d_l`` below the output vanish because ``W_{l+1} = 0``). Only the output bias ``b``
+    moves: ``b -= lr * mean_batch(softmax(b) - onehot(y))``, batches in the fixed order
+    of the original (no reshuffling). The network predicts ``softmax(b)`` for every
+    image, so the whole run depends on the labels alone.
+    """
+    y_train, y_val = np.asarray(y_train), np.asarray(y_val)
+    eye = np.eye(n_classes)
+    starts = range(0, len(y_train), batch_size)
+    batch_targets = np.array([eye[y_train[s:s + batch_size]].mean(axis=0) for s in starts])
+    train_freq = np.bincount(y_train, minlength=n_classes) / len(y_train)
+    val_freq = np.bincount(y_val, minlength=n_classes) / len(y_val)
+    bias = np.zeros(n_classes)
+    train_loss, val_loss = [], []
+    for _ in range(epochs):
+        for target in batch_targets:
+            shifted = np.exp(bias - bias.max())
+            bias -= learning_rate * (shifted / shifted.sum() - target)
+        log_p = bias - bias.max()
+        log_p -= np.log(np.exp(log_p).sum())
+        train_loss.append(-(train_freq @ log_p))
+        val_loss.append(-(val_freq @ log_p))
+    return {"train_loss": np.array(train_loss), "val_loss": np.array(val_loss)}
+
+
+def constant_class_accuracies(labels: dict[str, np.ndarray], n_classes: int = 10):
+    """``{class: {split: share of that class}}``: the accuracy of always answering it."""
+    return {k: {split: float(np.mean(y == k)) for split, y in labels.items()}
+            for k in range(n_classes)}
+
+
+def summarise_runs(runs: dict[str, StudyRun]) -> dict[str, dict[str, float]]:
+    """``{key: final metrics}`` of :func:`run_study`'s output (for JSON and tables)."""
+    return {key: dict(run.final) for key, run in runs.items()}
+
+
+def learning_curve_table(history: dict[str, list[float]], every: int,
+                         keys: Sequence[str] = ("train_loss", "val_loss", "train_accuracy",
+                                                "val_accuracy")):
+    """Every ``every``-th epoch of one ``history_`` as a DataFrame (rounded)."""
+    import pandas as pd
+
+    n = len(history["train_loss"])
+    epochs = sorted({e for e in range(every, n + 1, every)} | {1, n})
+    return pd.DataFrame({k: [history[k][e - 1] for e in epochs] for k in keys},
+                        index=pd.Index(epochs, name="epoch")).round(4)
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+
+def layer_statistics(model: ScratchMLP, X: np.ndarray, y: np.ndarray):
+    """Per hidden layer of ``model`` on the batch ``(X, y)``: why a configuration learns.
+
+    Columns: ``z_std`` (spread of the pre-activations ``z_l``), ``mean_slope`` (mean
+    ``f'(z_l)``, the factor the backward pass multiplies by), ``saturated`` (share of
+    ``f'(z_l)`` below 1% of its maximum: sigmoid/tanh units stuck at their asymptotes, or
+    relu units that are off), ``grad_rms`` (root mean square of ``dJ/dW_l``).
+    """
+    import pandas as pd
+
+    from helpers.scratch_nn import ACTIVATIONS
+
+    f, f_grad = ACTIVATIONS[model.activation]
+    max_slope = {"sigmoid": 0.25}.get(model.activation, 1.0)
+    grad_w, _ = model.gradients(X, y)
+    rows = []
+    a = np.asarray(X, dtype=model.dtype)
+    for layer, (W, b) in enumerate(zip(model.weights[:-1], model.biases[:-1], strict=True)):
+        z = a @ W + b
+        a = f(z)
+        slope = f_grad(a)
+        rows.append({
+            "layer": layer + 1,
+            "z_std": float(z.std()),
+            "mean_slope": float(slope.mean()),
+            "saturated": float(np.mean(slope < 0.01 * max_slope)),
+            "grad_rms": float(np.sqrt(np.mean(grad_w[layer] ** 2))),
+        })
+    return pd.DataFrame(rows).set_index("layer")
+
+
+def initial_statistics(X: np.ndarray, y: np.ndarray, seed: int = TRAIN_SEED,
+                       bias_init: str = "as_weights"):
+    """:func:`layer_statistics` of every configuration at its initial weights (the same
+    draws :func:`run_study` starts from), summarised to one row per configuration."""
+    import pandas as pd
+
+    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
+    rows = {}
+    for index, key in enumerate(CONFIG_KEYS):
+        activation, weight_init = key.split("/")
+        rng = np.random.Generator(np.random.PCG64(children[index]))
+        model = ScratchMLP(activation, weight_init, bias_init=bias_init, random_state=rng)
+        stats = layer_statistics(model, X, y)
+        grad_last = stats["grad_rms"].iloc[-1]
+        rows[key] = {
+            "z_std layer 1": stats["z_std"].iloc[0],
+            "z_std layer 4": stats["z_std"].iloc[-1],
+            "mean slope (layers 1-4)": stats["mean_slope"].mean(),
+            "saturated/off share": stats["saturated"].mean(),
+            "grad rms layer 1 / layer 4": (stats["grad_rms"].iloc[0] / grad_last
+                                           if grad_last > 0 else math.nan),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "configuration"
+    return table
+
+
+def distinct_units(model: ScratchMLP, rtol: float = 1e-12) -> list[int]:
+    """Number of distinct hidden units per hidden layer: units whose incoming weights
+    and bias agree (to ``rtol`` of the layer's largest entry) count once."""
+    counts = []
+    for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
+        units = np.vstack([W, b[None, :]]).T  # one row per unit
+        scale = max(1.0, float(np.abs(units).max()))
+        representatives: list[np.ndarray] = []
+        for unit in units:
+            if not any(np.abs(unit - r).max() <= rtol * scale for r in representatives):
+                representatives.append(unit)
+        counts.append(len(representatives))
+    return counts
+
+
+Log = Callable[[str], None]

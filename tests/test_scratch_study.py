@@ -1,0 +1,136 @@
+"""Tests of helpers.scratch_study: data split, the study runner, the original's replay."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+from helpers import scratch_study as study
+from helpers.scratch_nn import ScratchMLP
+
+
+def test_split_sizes_and_scaling():
+    images = np.random.default_rng(0).integers(0, 256, size=(100, 784), dtype=np.uint8)
+    labels = np.arange(100) % 10
+    splits = study.split_80_10_10(images, labels, seed=0)
+    assert splits.sizes() == {"train": 80, "validation": 10, "test": 10}
+    assert splits.X_train.dtype == np.float64
+    assert splits.X_train.max() <= 1.0 and splits.X_train.min() >= 0.0
+    # a permutation: every row used once, labels kept with their images
+    all_rows = np.vstack([splits.X_train, splits.X_val, splits.X_test])
+    assert len({row.tobytes() for row in all_rows}) == 100
+    first = np.where((images / 255.0 == splits.X_test[0]).all(axis=1))[0][0]
+    assert labels[first] == splits.y_test[0]
+    again = study.split_80_10_10(images, labels, seed=0)
+    np.testing.assert_array_equal(again.y_val, splits.y_val)
+    assert study.split_sizes(70_000) == (56_000, 7_000, 7_000)
+    assert study.split_sizes(10_000) == (8_000, 1_000, 1_000)
+
+
+def test_config_keys_cover_the_grid():
+    assert len(study.CONFIG_KEYS) == 12 and len(set(study.CONFIG_KEYS)) == 12
+    assert set(study.ORIGINAL) == set(study.CONFIG_KEYS)
+    assert study.config_key("leaky_relu", "zero") == "leaky_relu/zero"
+
+
+def tiny_splits(seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(60, 784), dtype=np.uint8)
+    labels = np.arange(60) % 10
+    return study.split_80_10_10(images, labels, seed=1)
+
+
+def test_run_study_is_reproducible_and_logs_deterministically():
+    splits = tiny_splits()
+    configs = ("relu/normal", "sigmoid/zero")
+    outputs = []
+    for _ in range(2):
+        stream = io.StringIO()
+        runs = study.run_study(splits, epochs=2, log_every=1, configs=configs, stream=stream)
+        outputs.append((stream.getvalue(), study.summarise_runs(runs)))
+    assert outputs[0] == outputs[1]
+    text, finals = outputs[0]
+    assert text.splitlines()[0].startswith("[ 1/2] relu/normal       epoch   1  train loss ")
+    assert set(finals) == set(configs)
+    assert set(finals["relu/normal"]) == {"train_loss", "train_accuracy", "val_loss",
+                                          "val_accuracy", "test_loss", "test_accuracy",
+                                          "epochs_run"}
+    # a configuration's stream does not depend on which others run before it
+    alone = study.run_study(splits, epochs=2, log_every=0, configs=("sigmoid/zero",),
+                            stream=io.StringIO())
+    assert study.summarise_runs(alone)["sigmoid/zero"] == finals["sigmoid/zero"]
+
+
+def test_metric_table_layout():
+    finals = {key: {"test_accuracy": i / 100} for i, key in enumerate(study.CONFIG_KEYS)}
+    table = study.metric_table(finals, "test_accuracy")
+    assert table.shape == (4, 3)
+    assert list(table.index) == list(study.ACTIVATION_NAMES)
+    assert list(table.columns) == list(study.INIT_NAMES)
+    assert table.loc["relu", "normal"] == finals["relu/normal"]["test_accuracy"]
+    partial = study.metric_table({"tanh/zero": {"x": 1.0}}, "x")
+    assert math.isnan(partial.loc["relu", "zero"]) and partial.loc["tanh", "zero"] == 1.0
+
+
+def test_replay_zero_init_is_softmax_regression_on_a_constant():
+    y_train = np.array([0, 0, 0, 1] * 32)
+    y_val = np.array([0, 1])
+    replay = study.replay_zero_init(y_train, y_val, learning_rate=0.5, epochs=400,
+                                    batch_size=16, n_classes=2)
+    # converges to the entropy of the training class shares (the best constant guess)
+    entropy = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
+    assert replay["train_loss"][-1] == pytest.approx(entropy, abs=1e-9)
+    assert replay["train_loss"][0] < math.log(2)
+    assert np.all(np.diff(replay["train_loss"]) <= 1e-15)
+
+
+def test_replay_matches_a_zero_init_network():
+    """The replay's shortcut equals training the real zero-init network, batch by batch."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(40, 7))
+    y_train = rng.integers(0, 3, size=40)
+    model = ScratchMLP("relu", "zero", hidden_layer_sizes=(5, 4), n_inputs=7, n_classes=3,
+                       learning_rate=0.3, epochs=3, batch_size=16, shuffle=False)
+    model.fit(X, y_train)
+    replay = study.replay_zero_init(y_train, y_train[:5], learning_rate=0.3, epochs=3,
+                                    batch_size=16, n_classes=3)
+    np.testing.assert_allclose(replay["train_loss"], model.history_["train_loss"], rtol=1e-13)
+
+
+def test_original_zero_runs_need_learning_rate_0_002():
+    try:
+        y_train, y_val, y_test = study.original_split_labels()
+    except Exception as exc:  # pragma: no cover - only without the label files
+        pytest.skip(f"MNIST label files not available: {exc}")
+    assert (len(y_train), len(y_val), len(y_test)) == (56_000, 7_000, 7_000)
+    # the printed constant-class accuracies are these classes' shares
+    shares = study.constant_class_accuracies({"train": y_train, "val": y_val, "test": y_test})
+    original = study.ORIGINAL["relu/zero"]
+    assert shares[1]["train"] == original["train_accuracy"]
+    assert shares[1]["test"] == original["test_accuracy"]
+    assert shares[3]["val"] == study.ORIGINAL["relu/random"]["val_accuracy"]
+    replay = study.replay_zero_init(y_train, y_val, 0.002)
+    for epoch, (train, val) in study.ORIGINAL_ZERO_INIT_LOSSES.items():
+        assert replay["train_loss"][epoch - 1] == pytest.approx(train, rel=1e-14)
+        assert replay["val_loss"][epoch - 1] == pytest.approx(val, rel=1e-14)
+    other = study.replay_zero_init(y_train, y_val, 0.0021)
+    assert abs(other["train_loss"][9] - study.ORIGINAL_ZERO_INIT_LOSSES[10][0]) > 1e-6
+
+
+def test_distinct_units_and_layer_statistics():
+    X = np.random.default_rng(0).uniform(0, 1, size=(30, 784))
+    y = np.arange(30) % 10
+    zero = ScratchMLP("sigmoid", "zero", random_state=0)
+    assert study.distinct_units(zero) == [1, 1, 1, 1]
+    normal = ScratchMLP("relu", "normal", random_state=0)
+    assert study.distinct_units(normal) == [256, 128, 64, 32]
+    stats = study.layer_statistics(ScratchMLP("sigmoid", "random", random_state=0), X, y)
+    assert list(stats.index) == [1, 2, 3, 4]
+    assert stats.loc[1, "saturated"] > 0.3  # +-1 weights saturate the sigmoid units
+    assert (stats["mean_slope"] < 0.2).all()  # 0.25 is the unsaturated slope
+    he = study.layer_statistics(ScratchMLP("relu", "normal", bias_init="zero",
+                                           random_state=0), X, y)
+    assert (he["mean_slope"] > 0.3).all() and (he["mean_slope"] < 0.7).all()
