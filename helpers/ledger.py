@@ -22,8 +22,10 @@ File layout::
       original = 0.807375          # exactly as the submission prints it
       where = "Grid search, In [30] output, row 0"
       line = 1254                  # line of the submission text holding the value
-      key = "rows.0.mean_test_score"   # dotted path into the results payload
-                                       # (list indices are numbers; -1 is the last)
+      key = "grid.candidate=0.mean"    # dotted path into the results payload: list
+                                       # indices are numbers (-1 is the last), and
+                                       # field=value picks the one list item whose
+                                       # field has that value
 
 Kinds of comparison (``kind``; ``number`` is the default for numeric originals):
 
@@ -311,7 +313,7 @@ def load_ledger(path: Path = LEDGER_PATH) -> list[LedgerEntry]:
 
 
 def lookup(payload: Any, path: Sequence[str]) -> Any:
-    """Follow ``path`` into ``payload`` (dict keys, or list indices for lists).
+    """Follow ``path`` into ``payload``: dict keys; for lists an index or ``field=value``.
 
     Raises ``LookupError`` saying how far the path got.
     """
@@ -325,6 +327,16 @@ def lookup(payload: Any, path: Sequence[str]) -> Any:
             if -len(value) <= index < len(value):
                 value = value[index]
                 continue
+        if isinstance(value, list) and "=" in part:
+            field, wanted = part.split("=", 1)
+            chosen = [item for item in value if isinstance(item, dict) and field in item
+                      and format_value(item[field]) == wanted]
+            if len(chosen) == 1:
+                value = chosen[0]
+                continue
+            got = ".".join(path[:depth]) or "<top level>"
+            raise LookupError(f"no key {'.'.join(path)!r}: {len(chosen)} items of {got} "
+                              f"have {field} = {wanted} (need exactly one)")
         got = ".".join(path[:depth]) or "<top level>"
         if isinstance(value, dict):
             options = ", ".join(sorted(value)[:12])
@@ -391,8 +403,11 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
     Raises ``LookupError`` when a key is missing, ``TypeError`` when the value
     has the wrong type (a stale results file or a ledger that drifted).
     """
-    original_text = format_value(entry.original) + (entry.unit if _is_number(entry.original)
-                                                    else "")
+    if entry.kind in ("highest", "lowest"):
+        original_text = f"“{entry.original}”"
+    else:
+        original_text = format_value(entry.original) + (entry.unit if _is_number(entry.original)
+                                                        else "")
     if entry.kind in ("highest", "lowest"):
         scores = {}
         for name, path in entry.candidates:

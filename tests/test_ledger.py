@@ -193,6 +193,11 @@ def test_lookup_follows_lists_and_explains_failures():
     payload = {"rows": [{"m": 1}, {"m": 2}], "curve": [3, 4, 5]}
     assert ledger.lookup(payload, ("rows", "1", "m")) == 2
     assert ledger.lookup(payload, ("curve", "-1")) == 5
+    assert ledger.lookup(payload, ("rows", "m=2")) == {"m": 2}
+    with pytest.raises(LookupError, match="0 items of rows have m = 7"):
+        ledger.lookup(payload, ("rows", "m=7"))
+    with pytest.raises(LookupError, match="2 items"):
+        ledger.lookup({"rows": [{"m": 1}, {"m": 1}]}, ("rows", "m=1"))
     with pytest.raises(LookupError, match="rows has no|cannot take"):
         ledger.lookup(payload, ("rows", "x"))
     with pytest.raises(LookupError, match=r"has no 'missing' \(it has: curve, rows\)"):
@@ -248,6 +253,8 @@ def test_each_original_value_appears_on_its_line_of_the_submission():
             continue  # statements are paraphrased; `where` and `line` point at them
         text = lines[entry.line - 1]
         for expected in _texts(entry.original):
-            # a number must not be part of a longer number on that line
-            pattern = r"(?<![\d.])" + re.escape(expected) + r"(?![\d])"
+            # a number must not be part of a longer number on that line (printed
+            # trailing zeros aside: 0.017750 is typed as 0.01775)
+            zeros = "0*" if "." in expected else ""
+            pattern = r"(?<![\d.])" + re.escape(expected) + zeros + r"(?![\d])"
             assert re.search(pattern, text), (entry.id, expected, entry.line, text[:120])
