@@ -86,6 +86,18 @@ def test_activation_study_needs_all_splits(small_data):
         mlp_study.run_activation_study({"train": small_data["train"]}, 1)
 
 
+def test_compare_epoch_mechanisms_shows_the_adam_restart(small_data):
+    X, y = small_data["train"]  # 240 samples: 2 batches of 128 per epoch
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the helper must not let its warnings escape
+        table = mlp_study.compare_epoch_mechanisms(X, y, n_calls=3)
+    refit, incremental = table.iloc[0], table.iloc[1]
+    assert refit["adam_steps"] == 2 and incremental["adam_steps"] == 6
+    assert refit["steps_if_continuous"] == incremental["steps_if_continuous"] == 6
+    assert refit["convergence_warnings"] == 3 and incremental["convergence_warnings"] == 0
+    assert refit["train_log_loss"] != incremental["train_log_loss"]
+
+
 def _history(accuracies):
     n = len(accuracies)
     frame = pd.DataFrame({f"{s}_{m}": np.linspace(1, 0.5, n) for s in mlp_study.SPLITS
@@ -100,6 +112,13 @@ def test_epochs_to_reach():
     assert mlp_study.epochs_to_reach(history, "validation_accuracy", 0.8) == 4
     assert mlp_study.epochs_to_reach(history, "validation_accuracy", 0.5) == 2
     assert mlp_study.epochs_to_reach(history, "validation_accuracy", 0.9) is None
+
+
+def test_accuracy_standard_error():
+    assert mlp_study.accuracy_standard_error(0.5, 100) == pytest.approx(0.05)
+    assert mlp_study.accuracy_standard_error(1.0, 10) == 0.0
+    with pytest.raises(ValueError):
+        mlp_study.accuracy_standard_error(1.2, 10)
 
 
 def test_final_epoch_table_ranks_by_last_validation_accuracy():
@@ -208,7 +227,7 @@ def test_grid_search_runs_seeded_and_silences_only_convergence_warnings(small_da
         assert search.cv.shuffle and search.estimator.random_state == mlp_study.ESTIMATOR_SEED
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # any warning that escapes fails the test
-            mlp_study.fit_grid_search(search, X, y)
+            mlp_study.fit_silencing_convergence_warnings(search, X, y)
         searches.append(search)
     first, second = (mlp_study.grid_results_table(s.cv_results_) for s in searches)
     pd.testing.assert_frame_equal(first, second)
