@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.scratch_nn import ScratchMLP
+from helpers.scratch_nn import ScratchMLP, softmax
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
 INIT_NAMES = ("random", "normal", "zero")
@@ -247,6 +247,89 @@ ORIGINAL_ZERO_INIT_LOSSES: dict[int, tuple[float, float]] = {
 }
 
 
+def original_softmax(logits: np.ndarray) -> np.ndarray:
+    """The original's softmax, for comparison: it subtracts the *global* maximum of the
+    whole batch (not each row's), then replaces exponentials that underflowed to 0 by
+    ``1e-10`` before normalising each row.
+
+    A row whose logits all lie more than ~745 below the batch's largest logit underflows
+    completely and comes out uniform (``1e-10`` everywhere); a row that underflows only
+    partly gives its *smallest* logits the most probability (``1e-10`` beats any
+    surviving ``exp(-700)``). For small logits it equals the row-wise softmax.
+    """
+    exps = np.exp(logits - np.max(logits))
+    exps = np.where(exps == 0, 1e-10, exps)
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+class OriginalAlgorithm:
+    """The original's training algorithm, re-implemented to test what it does (our code).
+
+    As the submission shows it: biases drawn with the weight rule at ``fan_in = 1``,
+    :func:`original_softmax`, the batches in one fixed order every epoch, the output
+    layer's weights updated *before* the error is propagated back through them, and
+    the weight gradients divided by the batch size (the divisor is cut off in the
+    export: ``/ s...``; we take ``batch_size``; bias gradients are batch means, which
+    the export shows).
+    """
+
+    def __init__(self, activation: str, weight_init: str, learning_rate: float = LEARNING_RATE,
+                 batch_size: int = BATCH_SIZE, seed: int = TRAIN_SEED):
+        from helpers.scratch_nn import ACTIVATIONS, HIDDEN_LAYER_SIZES, N_CLASSES, N_INPUTS
+
+        self.f, self.f_grad = ACTIVATIONS[activation]
+        template = ScratchMLP(activation, weight_init, bias_init="as_weights",
+                              random_state=seed)
+        self.weights = template.weights
+        self.biases = [b[None, :] for b in template.biases]
+        self.learning_rate, self.batch_size = learning_rate, batch_size
+        self.sizes = (N_INPUTS, *HIDDEN_LAYER_SIZES, N_CLASSES)
+
+    def forward(self, X: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        acts = [X]
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            acts.append(self.f(acts[-1] @ W + b))
+        return original_softmax(acts[-1] @ self.weights[-1] + self.biases[-1]), acts
+
+    def train_epoch(self, X: np.ndarray, y: np.ndarray) -> None:
+        lr, eye = self.learning_rate, np.eye(self.sizes[-1])
+        for start in range(0, len(X), self.batch_size):
+            xb, yb = X[start:start + self.batch_size], y[start:start + self.batch_size]
+            prob, acts = self.forward(xb)
+            delta = prob - eye[yb]
+            self.weights[-1] -= lr * acts[-1].T @ delta / self.batch_size
+            self.biases[-1] -= lr * delta.mean(axis=0)
+            for layer in range(len(self.weights) - 2, -1, -1):
+                delta = delta @ self.weights[layer + 1].T * self.f_grad(acts[layer + 1])
+                self.weights[layer] -= lr * acts[layer].T @ delta / self.batch_size
+                self.biases[layer] -= lr * delta.mean(axis=0)
+
+    def loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """As the original measured them: one forward pass over all of ``X`` at once."""
+        prob, _ = self.forward(X)
+        return (float(-np.mean(np.log(prob[np.arange(len(y)), y]))),
+                float(np.mean(prob.argmax(axis=1) == y)))
+
+
+def replay_constant_output(y_train: np.ndarray, y_val: np.ndarray, step: float,
+                           epochs: int = 20, batch_size: int = BATCH_SIZE,
+                           n_classes: int = 10) -> dict[str, float]:
+    """A model whose output ignores the input, trained in the original's fixed batch
+    order with step ``step`` on its logits: loss and top class after the last epoch.
+
+    The same update as :func:`replay_zero_init`; a larger ``step`` stands for a network
+    whose units below the output no longer depend on the input (dead ReLUs), where the
+    constant activations feeding the output layer enlarge the step its logits take.
+    """
+    replay = replay_zero_init(y_train, y_val, step, epochs, batch_size, n_classes,
+                              return_bias=True)
+    order = np.argsort(replay["bias"])[::-1]
+    return {"train_loss": float(replay["train_loss"][-1]),
+            "val_loss": float(replay["val_loss"][-1]),
+            "top_class": int(order[0]), "second_class": int(order[1]),
+            "logit_gap": float(replay["bias"][order[0]] - replay["bias"][order[1]])}
+
+
 def original_split_labels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Labels of the original's train/validation/test split of all 70,000 MNIST images.
 
@@ -269,7 +352,7 @@ def original_split_labels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def replay_zero_init(y_train: np.ndarray, y_val: np.ndarray, learning_rate: float,
                      epochs: int = 100, batch_size: int = BATCH_SIZE,
-                     n_classes: int = 10) -> dict[str, np.ndarray]:
+                     n_classes: int = 10, return_bias: bool = False) -> dict[str, np.ndarray]:
     """Per-epoch train/validation loss of the original's training loop on a zero-init
     network whose activation has ``f(0) = 0`` (relu, tanh, leaky relu).
 
@@ -278,7 +361,8 @@ def replay_zero_init(y_train: np.ndarray, y_val: np.ndarray, learning_rate: floa
     ``d_l`` below the output vanish because ``W_{l+1} = 0``). Only the output bias ``b``
     moves: ``b -= lr * mean_batch(softmax(b) - onehot(y))``, batches in the fixed order
     of the original (no reshuffling). The network predicts ``softmax(b)`` for every
-    image, so the whole run depends on the labels alone.
+    image, so the whole run depends on the labels alone. ``return_bias`` adds the final
+    ``b`` to the result.
     """
     y_train, y_val = np.asarray(y_train), np.asarray(y_val)
     eye = np.eye(n_classes)
@@ -296,7 +380,10 @@ def replay_zero_init(y_train: np.ndarray, y_val: np.ndarray, learning_rate: floa
         log_p -= np.log(np.exp(log_p).sum())
         train_loss.append(-(train_freq @ log_p))
         val_loss.append(-(val_freq @ log_p))
-    return {"train_loss": np.array(train_loss), "val_loss": np.array(val_loss)}
+    result = {"train_loss": np.array(train_loss), "val_loss": np.array(val_loss)}
+    if return_bias:
+        result["bias"] = bias
+    return result
 
 
 def constant_class_accuracies(labels: dict[str, np.ndarray], n_classes: int = 10):
@@ -325,34 +412,49 @@ def learning_curve_table(history: dict[str, list[float]], every: int,
 # --------------------------------------------------------------------------- diagnostics
 
 
+def error_signals(model: ScratchMLP, X: np.ndarray, y: np.ndarray):
+    """Pre-activations ``z_l``, slopes ``f'(z_l)`` and error signals ``d_l = dJ/dz_l`` of
+    the hidden layers (lists, layer 1 first) on the batch ``(X, y)``, by the chain rule:
+    ``d_L = (P - Y)/B``, ``d_l = (d_{l+1} W_{l+1}^T) * f'(z_l)``."""
+    from helpers.scratch_nn import ACTIVATIONS
+
+    f, f_grad = ACTIVATIONS[model.activation]
+    y = np.asarray(y)
+    a = np.asarray(X, dtype=model.dtype)
+    zs, slopes = [], []
+    for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
+        z = a @ W + b
+        a = f(z)
+        zs.append(z)
+        slopes.append(f_grad(a.copy()))
+    delta = softmax(a @ model.weights[-1] + model.biases[-1])
+    delta[np.arange(len(y)), y] -= 1.0
+    delta /= len(y)
+    deltas = []
+    for layer in range(len(zs) - 1, -1, -1):
+        delta = (delta @ model.weights[layer + 1].T) * slopes[layer]
+        deltas.insert(0, delta)
+    return zs, slopes, deltas
+
+
 def layer_statistics(model: ScratchMLP, X: np.ndarray, y: np.ndarray):
     """Per hidden layer of ``model`` on the batch ``(X, y)``: why a configuration learns.
 
     Columns: ``z_std`` (spread of the pre-activations ``z_l``), ``mean_slope`` (mean
     ``f'(z_l)``, the factor the backward pass multiplies by), ``saturated`` (share of
     ``f'(z_l)`` below 1% of its maximum: sigmoid/tanh units stuck at their asymptotes, or
-    relu units that are off), ``grad_rms`` (root mean square of ``dJ/dW_l``).
+    relu units that are off), ``delta_rms`` (root mean square of the error signal
+    ``d_l = dJ/dz_l``, which shrinks layer by layer when gradients vanish).
     """
     import pandas as pd
 
-    from helpers.scratch_nn import ACTIVATIONS
-
-    f, f_grad = ACTIVATIONS[model.activation]
     max_slope = {"sigmoid": 0.25}.get(model.activation, 1.0)
-    grad_w, _ = model.gradients(X, y)
-    rows = []
-    a = np.asarray(X, dtype=model.dtype)
-    for layer, (W, b) in enumerate(zip(model.weights[:-1], model.biases[:-1], strict=True)):
-        z = a @ W + b
-        a = f(z)
-        slope = f_grad(a)
-        rows.append({
-            "layer": layer + 1,
-            "z_std": float(z.std()),
-            "mean_slope": float(slope.mean()),
-            "saturated": float(np.mean(slope < 0.01 * max_slope)),
-            "grad_rms": float(np.sqrt(np.mean(grad_w[layer] ** 2))),
-        })
+    zs, slopes, deltas = error_signals(model, X, y)
+    rows = [{"layer": layer + 1, "z_std": float(z.std()),
+             "mean_slope": float(slope.mean()),
+             "saturated": float(np.mean(slope < 0.01 * max_slope)),
+             "delta_rms": float(np.sqrt(np.mean(d ** 2)))}
+            for layer, (z, slope, d) in enumerate(zip(zs, slopes, deltas, strict=True))]
     return pd.DataFrame(rows).set_index("layer")
 
 
@@ -369,14 +471,14 @@ def initial_statistics(X: np.ndarray, y: np.ndarray, seed: int = TRAIN_SEED,
         rng = np.random.Generator(np.random.PCG64(children[index]))
         model = ScratchMLP(activation, weight_init, bias_init=bias_init, random_state=rng)
         stats = layer_statistics(model, X, y)
-        grad_last = stats["grad_rms"].iloc[-1]
+        top = stats["delta_rms"].iloc[-1]
         rows[key] = {
-            "z_std layer 1": stats["z_std"].iloc[0],
-            "z_std layer 4": stats["z_std"].iloc[-1],
-            "mean slope (layers 1-4)": stats["mean_slope"].mean(),
-            "saturated/off share": stats["saturated"].mean(),
-            "grad rms layer 1 / layer 4": (stats["grad_rms"].iloc[0] / grad_last
-                                           if grad_last > 0 else math.nan),
+            "z spread, layer 1": stats["z_std"].iloc[0],
+            "z spread, layer 4": stats["z_std"].iloc[-1],
+            "mean slope": stats["mean_slope"].mean(),
+            "saturated or off": stats["saturated"].mean(),
+            "error size layer 1 / layer 4": (stats["delta_rms"].iloc[0] / top
+                                             if top > 0 else math.nan),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "configuration"

@@ -229,6 +229,19 @@ def test_zero_init_never_breaks_symmetry(name):
     assert model.biases[-1].any()
 
 
+def test_zero_init_symmetry_on_the_full_architecture():
+    """784-256-128-64-32-10, batch 128, shuffled epochs: still one distinct unit per layer."""
+    rng = np.random.default_rng(7)
+    X = rng.uniform(0, 1, size=(300, 784))
+    y = np.arange(300) % 10
+    model = ScratchMLP("sigmoid", "zero", epochs=3, learning_rate=0.5, random_state=1)
+    model.fit(X, y)
+    assert np.abs(model.weights[-2]).max() > 0  # it did learn something
+    for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
+        np.testing.assert_array_equal(W, np.repeat(W[:, :1], W.shape[1], axis=1))
+        np.testing.assert_array_equal(b, np.full_like(b, b[0]))
+
+
 # ---------------------------------------------------------------- training API
 
 

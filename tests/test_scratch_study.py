@@ -134,3 +134,11 @@ def test_distinct_units_and_layer_statistics():
     he = study.layer_statistics(ScratchMLP("relu", "normal", bias_init="zero",
                                            random_state=0), X, y)
     assert (he["mean_slope"] > 0.3).all() and (he["mean_slope"] < 0.7).all()
+    # the error signals agree with the model's own backward pass:
+    # dJ/dW_1 = X^T d_1 and dJ/db_l = sum of the rows of d_l
+    model = ScratchMLP("tanh", "normal", random_state=0)
+    grad_w, grad_b = model.gradients(X, y)
+    _, _, deltas = study.error_signals(model, X, y)
+    np.testing.assert_allclose(X.T @ deltas[0], grad_w[0], rtol=1e-10, atol=1e-14)
+    for layer, delta in enumerate(deltas):
+        np.testing.assert_allclose(delta.sum(axis=0), grad_b[layer], rtol=1e-10, atol=1e-14)
