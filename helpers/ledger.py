@@ -43,10 +43,12 @@ Kinds of comparison (``kind``; ``number`` is the default for numeric originals):
     for a threshold never reached) counts as +infinity and shows as ``never``.
 
 ``reason`` (a string, or a table keyed by profile name with an optional ``other``)
-is shown only when the entry does not agree. ``scale`` multiplies the reproduced
-value first (100 turns a fraction into the percentage the original printed),
-``digits`` sets the decimals of the reproduced value, ``unit`` is appended, and
-``headline = true`` puts the entry in the README's results block.
+is shown only when the entry does not agree; ``{setting}`` in it is replaced by that
+setting of the profile table (``{grid_folds}`` -> ``3`` for the default profile).
+``scale`` multiplies the reproduced value first (100 turns a fraction into the
+percentage the original printed), ``digits`` sets the decimals of the reproduced
+value, ``unit`` is appended, and ``headline = true`` puts the entry in the README's
+results block.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.profiles import PROFILE_NAMES
+from helpers.profiles import PROFILE_NAMES, PROFILES, get_profile
 
 LEDGER_PATH = Path(__file__).with_name("ledger.toml")
 LEDGER_SCHEMA = 1
@@ -103,12 +105,18 @@ class LedgerEntry:
     headline: bool = False
 
     def reason_for(self, profile: str) -> str:
-        """The reason text for ``profile`` ("" when none is recorded)."""
+        """The reason text for ``profile`` ("" when none is recorded).
+
+        ``{setting}`` placeholders are filled from the profile table, so a reason
+        such as "{grid_folds} folds" cannot drift from what was run.
+        """
         if self.reason is None:
             return ""
         if isinstance(self.reason, str):
-            return self.reason
-        return self.reason.get(profile, self.reason.get("other", ""))
+            text = self.reason
+        else:
+            text = self.reason.get(profile, self.reason.get("other", ""))
+        return _fill_settings(text, profile)
 
     def key_paths(self) -> list[tuple]:
         """Every results key path this entry reads."""
@@ -131,6 +139,22 @@ class LedgerRow:
 
 
 # ---------------------------------------------------------------------------- parsing
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _fill_settings(text: str, profile: str) -> str:
+    """Replace ``{setting}`` in ``text`` by the profile table's value ("all" for None)."""
+    row = get_profile(profile)
+
+    def value(match: re.Match) -> str:
+        setting = row[match.group(1)]
+        if setting is None:
+            return "all"
+        return f"{setting:,}" if isinstance(setting, int) else str(setting)
+
+    return _PLACEHOLDER.sub(value, text)
+
 
 
 def parse_key_path(value: Any, prefix: tuple = (), where: str = "key") -> tuple:
@@ -212,6 +236,12 @@ def _resolve_entry(group: Mapping, raw: Mapping, index: int) -> LedgerEntry:
                               f"({', '.join(PROFILE_NAMES)}) or 'other' with text values")
     elif reason is not None and not isinstance(reason, str):
         raise LedgerError(f"entry {entry_id!r}: reason must be text or a table by profile")
+    texts = [reason] if isinstance(reason, str) else list((reason or {}).values())
+    for text in texts:
+        unknown_settings = set(_PLACEHOLDER.findall(text)) - set(PROFILES["default"])
+        if unknown_settings:
+            raise LedgerError(f"entry {entry_id!r}: reason names unknown profile setting(s) "
+                              f"{', '.join(sorted(unknown_settings))}")
 
     prefix = parse_key_path(group.get("key_prefix", []), where=f"group {group_name!r} key_prefix")
     key: tuple = ()

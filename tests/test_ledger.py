@@ -10,6 +10,7 @@ import pytest
 from helpers import ledger
 from helpers.ledger import LedgerError, compare, parse_ledger
 from helpers.paths import REPO_ROOT
+from helpers.profiles import get_profile
 
 HEADER = "schema = 1\n"
 
@@ -145,6 +146,16 @@ def test_reason_by_profile():
     entry = parse_one(reason='{ default = "3 folds", other = "seed" }', tolerance="0")
     assert compare(entry, {"a": {"b": 1.0}}, "default").reason == "3 folds"
     assert compare(entry, {"a": {"b": 1.0}}, "full").reason == "seed"
+
+
+def test_reason_placeholders_come_from_the_profile_table():
+    entry = parse_one(reason='"{grid_folds} folds, pool {mnist_pool}"', tolerance="0")
+    for profile in ("default", "smoke"):
+        row = get_profile(profile)
+        assert compare(entry, {"a": {"b": 1.0}}, profile).reason == \
+            f"{row['grid_folds']} folds, pool {row['mnist_pool']}"
+    with pytest.raises(LedgerError, match="unknown profile setting"):
+        parse_one(reason='"{no_such_setting}"')
 
 
 def test_exact_and_set_comparisons():
