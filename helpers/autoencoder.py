@@ -37,6 +37,9 @@ AUTOENCODER_LAYERS = (128, 64, 32, 64, 128)
 FEATURE_CLASSIFIER_LAYERS = (32, 32)
 #: Learning rate of the original for both the autoencoder and the feature classifier.
 LEARNING_RATE = 2e-5
+#: A larger learning rate (the top of the original's grid search) used as a check that the
+#: feature comparison is not decided by how slowly learning rate 2e-5 trains the classifier.
+CHECK_LEARNING_RATE = 1e-3
 #: Number of principal components of the PCA reference (= bottleneck width).
 PCA_COMPONENTS = 32
 #: Seeds: the original's autoencoder used random_state=42; its classifiers had none.
@@ -154,6 +157,34 @@ def make_autoencoder(activation: str, seed: int = AUTOENCODER_SEED,
                         random_state=np.random.RandomState(seed))
 
 
+def replay_original_epoch_loop(activation: str, X_train: np.ndarray, n_calls: int,
+                               seed: int = AUTOENCODER_SEED,
+                               learning_rate: float = LEARNING_RATE) -> dict:
+    """The original's autoencoder "epoch" loop, run ``n_calls`` times, to show what it did.
+
+    It built ``MLPRegressor(..., max_iter=1, random_state=42)`` *without* ``warm_start`` and
+    called ``fit`` once per "epoch". Without ``warm_start`` each ``fit`` re-initialises the
+    weights, from the same seed, and trains one epoch: every call yields the same network.
+    Returns ``{"train_mse": [MSE after each call], "convergence_warnings": count,
+    "model": the network after the last call}``.
+    """
+    model = MLPRegressor(hidden_layer_sizes=AUTOENCODER_LAYERS, activation=activation,
+                         solver="adam", max_iter=1, learning_rate_init=learning_rate,
+                         random_state=seed)
+    train_mse = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(n_calls):
+            model.fit(X_train, X_train)
+            train_mse.append(float(np.mean((X_train - model.predict(X_train)) ** 2)))
+    n_convergence = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    for warning in caught:
+        if not issubclass(warning.category, ConvergenceWarning):
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return {"train_mse": train_mse, "convergence_warnings": n_convergence, "model": model}
+
+
 def make_feature_classifier(max_iter: int, seed: int = CLASSIFIER_SEED,
                             learning_rate: float = LEARNING_RATE) -> MLPClassifier:
     """``MLPClassifier((32, 32))``, adam, ``learning_rate``, up to ``max_iter`` epochs."""
@@ -188,6 +219,23 @@ def split_accuracies(estimator, splits: Mapping[str, tuple[np.ndarray, np.ndarra
     """``{split: accuracy}`` of a fitted classifier on each ``split -> (X, y)``."""
     return {name: float(accuracy_score(y, estimator.predict(X)))
             for name, (X, y) in splits.items()}
+
+
+def train_and_score(features: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
+                    max_iter: int, learning_rate: float = LEARNING_RATE,
+                    seed: int = CLASSIFIER_SEED) -> tuple[MLPClassifier, dict]:
+    """Fit :func:`make_feature_classifier` on ``features["train"]`` and score every split.
+
+    ``features`` and ``labels``: ``split -> (n, d)`` inputs and ``split -> (n,)`` labels with
+    the same keys, including ``"train"``. Returns the classifier and
+    ``{"n_iter", "converged", "<split>_accuracy" for each split}``.
+    """
+    classifier = make_feature_classifier(max_iter, seed=seed, learning_rate=learning_rate)
+    summary = fit_reporting_convergence(classifier, features["train"], labels["train"])
+    scores = split_accuracies(classifier, {split: (features[split], labels[split])
+                                           for split in features})
+    summary.update({f"{split}_accuracy": accuracy for split, accuracy in scores.items()})
+    return classifier, summary
 
 
 def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS,
@@ -256,6 +304,25 @@ def plot_reconstructions(originals: np.ndarray, reconstructions: Mapping[str, np
             if col == 0:
                 ax.set_ylabel(name, fontsize=9)
     fig.suptitle("Test images (top) and their autoencoder reconstructions")
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_loss(curves: Mapping[str, list[float]], title: str = ""):
+    """Training log-loss per epoch (scikit-learn's ``loss_curve_``) of several classifiers.
+
+    ``curves``: ``name -> loss_curve_``. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, curve in curves.items():
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training log-loss (+ L2 penalty)")
+    ax.set_title(title or "MLPClassifier((32, 32)) training loss")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return fig
 

@@ -45,6 +45,9 @@ _TABLE: dict[str, dict[str, Any]] = {
     "grid_epochs": {"smoke": 2, "default": 100, "full": 100},
     "autoencoder_epochs": {"smoke": 2, "default": 100, "full": 100},
     "feature_classifier_epochs": {"smoke": 3, "default": 200, "full": 200},
+    # 06: how many times the original's restart-every-call loop is replayed to show that
+    # its "epochs" all give the same model (each call is one epoch from the same start).
+    "original_refit_demo_calls": {"smoke": 2, "default": 3, "full": 3},
 }
 
 #: ``PROFILES[name][key]``: read-only rows of the table above.

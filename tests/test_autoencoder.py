@@ -201,3 +201,29 @@ def test_figures_build():
     table = pd.DataFrame({"train": [0.5, 0.6], "test": [0.4, 0.5]}, index=["a", "b"])
     fig = ae.plot_accuracy_bars(table)
     assert len(fig.axes) == 1
+
+
+def test_training_loss_figure_builds():
+    fig = ae.plot_training_loss({"a": [1.0, 0.5], "b": [1.2, 0.7, 0.6]})
+    assert len(fig.axes[0].lines) == 2
+
+
+def test_replay_of_the_original_loop_gives_the_same_model_every_call():
+    X = _data(n=40, d=784)
+    replay = ae.replay_original_epoch_loop("relu", X, n_calls=3)
+    assert len(replay["train_mse"]) == 3
+    assert len(set(replay["train_mse"])) == 1
+    assert replay["convergence_warnings"] == 3
+    assert replay["model"].n_iter_ == 1
+
+
+def test_train_and_score_summarises_every_split():
+    X, y = _data(n=60, d=5), np.arange(60) % 3
+    features = {"train": X[:40], "validation": X[40:]}
+    labels = {"train": y[:40], "validation": y[40:]}
+    classifier, summary = ae.train_and_score(features, labels, max_iter=2, learning_rate=1e-3)
+    assert set(summary) == {"n_iter", "converged", "train_accuracy", "validation_accuracy"}
+    assert summary["n_iter"] == classifier.n_iter_ == 2
+    assert classifier.learning_rate_init == 1e-3
+    assert summary["validation_accuracy"] == pytest.approx(
+        np.mean(classifier.predict(X[40:]) == y[40:]))
