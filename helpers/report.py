@@ -617,13 +617,21 @@ class NotebookInfo:
     figures: tuple[Figure, ...]
 
 
+def _has_outputs(path: Path) -> bool:
+    """Whether the notebook at ``path`` exists and has been executed (has any output)."""
+    if not path.is_file():
+        return False
+    nb = nbformat.read(path, as_version=4)
+    return any(c.cell_type == "code" and c.get("outputs") for c in nb.cells)
+
+
 def notebook_info(name: str, profile: str, notebooks_dir: Path | None = None) -> NotebookInfo:
     """What the report shows of notebook ``name`` besides its numbers."""
     from helpers.pipeline import output_path
 
     source = notebook_for(name, notebooks_dir)
     executed = output_path(source, profile) if source else None
-    if executed is not None and not executed.is_file():
+    if executed is not None and not _has_outputs(executed):
         executed = None
     title = notebook_title(executed) if executed else None
     if not title:
@@ -660,8 +668,8 @@ def notebook_blocks(info: NotebookInfo, payload: Mapping, rows: Sequence[LedgerR
         blocks.append(Heading(3, "Figures"))
         blocks += [FigureBlock(fig) for fig in info.figures]
     elif info.executed is None:
-        blocks.append(Paragraph("Figures: the executed notebook was not found, so none are "
-                                "shown (`make run-all` executes it)."))
+        blocks.append(Paragraph("Figures: none shown, the notebook has no outputs here "
+                                "(`make run-all` executes it)."))
     return blocks
 
 
@@ -852,13 +860,10 @@ def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
     written, missing, items = [], [], []
     for source in list_notebooks(notebooks_dir or NOTEBOOKS_DIR):
         executed = output_path(source, profile)
-        nb = nbformat.read(executed, as_version=4) if executed.is_file() else None
-        ran = nb is not None and any(c.cell_type == "code" and c.get("outputs")
-                                     for c in nb.cells)
-        if not ran:
+        if not _has_outputs(executed):
             missing.append(source.name)
             continue
-        body, _ = exporter.from_notebook_node(nb)
+        body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
         target = out_dir / (source.stem + ".html")
         write_atomic(target, body.encode("utf-8"))
         written.append(target)

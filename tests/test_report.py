@@ -189,6 +189,14 @@ def test_run_record_of_another_profile_is_not_used(env):
     assert "is for profile 'smoke'" in (env / "results" / "REPORT.md").read_text()
 
 
+def test_unexecuted_notebook_gets_a_note_instead_of_figures(env):
+    executed_notebook(env / "notebooks" / "05_toy_grid.ipynb")  # no outputs
+    assert run_main() == 0
+    md = (env / "results" / "REPORT.md").read_text()
+    assert "Figures: none shown, the notebook has no outputs here" in md
+    assert sorted(p.name for p in (env / "results" / "figures").iterdir()) == ["04-fig1.png"]
+
+
 def test_stale_figures_are_removed(env):
     figures = env / "results" / "figures"
     figures.mkdir()
