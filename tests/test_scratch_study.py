@@ -142,3 +142,44 @@ def test_distinct_units_and_layer_statistics():
     np.testing.assert_allclose(X.T @ deltas[0], grad_w[0], rtol=1e-10, atol=1e-14)
     for layer, delta in enumerate(deltas):
         np.testing.assert_allclose(delta.sum(axis=0), grad_b[layer], rtol=1e-10, atol=1e-14)
+
+
+def test_original_softmax_reproduces_the_global_max_bug():
+    logits = np.array([[2.0, 1.0, 0.0], [200.0, 100.0, 160.0], [900.0, 0.0, 150.0]])
+    with np.errstate(under="ignore"):
+        p = study.original_softmax(logits)
+    np.testing.assert_allclose(p[0], [1 / 3] * 3)       # fully underflowed: uniform
+    assert p[1].argmax() == 1                           # partly: the smallest logit wins
+    np.testing.assert_allclose(p[2], [1.0, 0.0, 0.0], atol=1e-9)
+    small = np.array([[0.5, -1.0, 2.0], [1.0, 1.5, -0.5]])
+    from helpers.scratch_nn import softmax
+    np.testing.assert_allclose(study.original_softmax(small), softmax(small), rtol=1e-15)
+
+
+def test_original_algorithm_equals_sgd_for_a_tiny_step():
+    """With a tiny learning rate the update-order bug vanishes: same step as ours."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, size=(128, 784))
+    y = np.arange(128) % 10
+    lr = 1e-6
+    replica = study.OriginalAlgorithm("tanh", "normal", learning_rate=lr, seed=5)
+    ours = ScratchMLP("tanh", "normal", learning_rate=lr, random_state=5, shuffle=False)
+    start = [w.copy() for w in ours.weights]
+    replica.train_epoch(X, y)
+    ours.sgd_step(X, y)
+    for w0, a, b in zip(start, replica.weights, ours.weights, strict=True):
+        step = b - w0
+        np.testing.assert_allclose(a - w0, step, rtol=0, atol=1e-3 * np.abs(step).max())
+    loss, accuracy = replica.loss_and_accuracy(X, y)
+    assert loss == pytest.approx(ours.loss(X, y), rel=1e-9) and 0 <= accuracy <= 1
+
+
+def test_replay_constant_output_reports_the_top_classes():
+    y_train = np.array([0] * 60 + [1] * 40 + [2] * 28)  # last batch: all 2s
+    result = study.replay_constant_output(y_train, y_train, step=0.01, epochs=50,
+                                          batch_size=32, n_classes=3)
+    assert result["top_class"] == 0 and result["second_class"] == 1
+    big = study.replay_constant_output(y_train, y_train, step=5.0, epochs=5,
+                                       batch_size=32, n_classes=3)
+    assert big["top_class"] == 2  # a large step: the epoch's last batch decides
+    assert big["train_loss"] > result["train_loss"]
