@@ -526,12 +526,15 @@ def ledger_table(rows: Sequence[LedgerRow]) -> Table:
 
 
 def _summary_sentence(counts: Mapping[str, int]) -> str:
-    parts = [f"{counts['matches']} match within the stated tolerance",
-             f"{counts['differs']} differ"]
-    if counts["consistent"] or counts["not consistent"]:
-        parts.append(f"{counts['consistent']} qualitative observations are consistent with "
-                     f"the reproduced numbers, {counts['not consistent']} are not")
-    text = (f"{counts['total']} reported values compared: " + ", ".join(parts) + ".")
+    numbers = counts["matches"] + counts["differs"]
+    observations = counts["consistent"] + counts["not consistent"]
+    text = (f"{counts['total']} entries compared ({numbers} reported values, {observations} "
+            f"qualitative observations): {counts['matches']} values match within the stated "
+            f"tolerance, {counts['differs']} differ")
+    if observations:
+        text += (f"; {counts['consistent']} observations are consistent with the reproduced "
+                 f"numbers, {counts['not consistent']} are not")
+    text += "."
     if counts["unexplained"]:
         text += f" {counts['unexplained']} difference(s) have no recorded reason."
     else:
@@ -691,7 +694,9 @@ def readme_block(results: ResultsSet, rows: Sequence[LedgerRow]) -> str:
     ]
     for row in rows:
         if row.entry.headline:
-            lines.append(f"| {_md_cell(row.entry.description)} | {_md_cell(row.original_text)}"
+            original = ("qualitative claim" if row.entry.kind in ("highest", "lowest")
+                        else row.original_text)
+            lines.append(f"| {_md_cell(row.entry.description)} | {_md_cell(original)}"
                          f" | {_md_cell(row.reproduced_text)} | {row.status} |")
     lines += [
         "",

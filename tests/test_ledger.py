@@ -237,9 +237,22 @@ def test_real_ledger_covers_the_submission():
         assert entry.where and entry.line, entry.id
         if entry.kind == "number":
             assert entry.tolerance >= 0
-    assert by_notebook["01_backprop_by_hand"] == 19  # 3 steps x (y_pred, E, 4 params) + b2 quote
-    assert by_notebook["02_svm_margins"] == 8
-    assert any(e.headline for e in REAL)
+    assert by_notebook == {
+        "01_backprop_by_hand": 19,  # 3 steps x (y_pred, E, 4 parameters) + the b2 misquote
+        "02_svm_margins": 8,  # P1 w, b, SVs; P2 margin, w, b, SVs, query class
+        "03_scratch_nn": 6 + 12 * 5 + 2,  # splits, settings; 12 x (3 accuracies, 2 losses)
+        "04_fashion_mlp_activations": 8,  # qualitative observations
+        "05_fashion_grid_search": 3 + 18 * 3,  # folds, best params/score; 18 x (mean, std, rank)
+        "06_fashion_autoencoder_features": 6 + 1,  # 2 features x 3 splits; the loss remark
+    }
+    ids = {e.id for e in REAL}
+    for config in ("relu", "sigmoid", "tanh", "leaky_relu"):
+        for init in ("random", "normal", "zero"):
+            for metric in ("train_accuracy", "val_accuracy", "test_accuracy"):
+                assert f"scratch.{config}.{init}.{metric}" in ids
+    assert {f"grid.c{i:02d}.{m}" for i in range(18) for m in ("mean", "std", "rank")} <= ids
+    headlines = [e for e in REAL if e.headline]
+    assert 8 <= len(headlines) <= 20  # the README shows these
 
 
 def _texts(value) -> list[str]:
