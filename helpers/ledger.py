@@ -390,7 +390,8 @@ def format_value(value: Any, digits: int | None = None) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={format_value(v)}" for k, v in sorted(value.items()))
     if isinstance(value, list):
-        return ", ".join(format_value(v, digits) for v in value)
+        return ", ".join(f"({format_value(v, digits)})" if isinstance(v, list)
+                         else format_value(v, digits) for v in value)
     return str(value)
 
 

@@ -595,11 +595,18 @@ def _summarise_leaf(value: Any) -> str | None:
     return None
 
 
-def recorded_numbers_table(payload: Mapping, used: set[str], limit: int = 80) -> Table | None:
-    """The payload's other scalars and number lists (not already in the ledger)."""
+def recorded_numbers_table(payload: Mapping, used: set[str], limit: int = 40) -> Table | None:
+    """The payload's other scalars and number lists (not already in the ledger).
+
+    A value recorded both ``exact`` (a fraction) and as a ``float`` shows once, as the
+    float; more than ``limit`` rows are cut with a pointer to the results file.
+    """
     rows = []
-    for key, value in _flatten(payload):
+    leaves = dict(_flatten(payload))
+    for key, value in leaves.items():
         if key in used:
+            continue
+        if key.endswith(".exact") and key[:-len("exact")] + "float" in leaves:
             continue
         text = _summarise_leaf(value)
         if text is not None:

@@ -169,7 +169,9 @@ def test_exact_and_set_comparisons():
     assert compare(sets, {"a": {"b": ["F", "D", "C", "B"]}}, "default").status == "matches"
     assert compare(sets, {"a": {"b": ["B", "D", "F"]}}, "default").status == "differs"
     points = parse_one(original="[[2, 3], [3, 3]]", kind='"set"')
-    assert compare(points, {"a": {"b": [[3, 3], [2, 3]]}}, "default").status == "matches"
+    row = compare(points, {"a": {"b": [[3, 3], [2, 3]]}}, "default")
+    assert row.status == "matches"
+    assert row.original_text == row.reproduced_text == "(2, 3), (3, 3)"
 
 
 def test_rule_highest_and_lowest():
