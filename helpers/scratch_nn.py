@@ -396,12 +396,18 @@ class ScratchMLP:
                 "delta": [empty(rows, n) for n in sizes[1:]],
                 "grad_w": [empty(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)],
                 "grad_b": [empty(n) for n in sizes[1:]],
+                "ones": np.ones(rows, dtype=self.dtype),
             }
             self._buffers[rows] = buffers
         return buffers
 
-    def _forward_batch(self, X: np.ndarray, buffers) -> np.ndarray:
-        """Fill ``buffers["act"]`` with ``a_1..a_{L-1}`` and the softmax ``P``; return ``P``."""
+    def _forward_batch(self, X: np.ndarray, buffers, y: np.ndarray | None = None):
+        """Fill ``buffers["act"]`` with ``a_1..a_{L-1}`` and the softmax ``P``.
+
+        Returns ``P``, or with labels ``y`` the pair ``(summed cross-entropy, number of
+        correct answers)`` of the batch, taken from the logits on the way (log-sum-exp,
+        as :func:`cross_entropy`) at almost no cost.
+        """
         acts = buffers["act"]
         a = X
         last = len(self.weights) - 1
@@ -410,9 +416,17 @@ class ScratchMLP:
             z += b
             if layer < last:
                 a = self._f(z, out=z)
-            else:
-                a = softmax(z, out=z)
-        return a
+        if y is None:
+            return softmax(z, out=z)
+        rows = np.arange(len(y))
+        correct = int(np.count_nonzero(z.argmax(axis=1) == y))
+        z -= z.max(axis=1, keepdims=True)                # every row's maximum is now 0
+        true_logit = z[rows, y]
+        np.exp(z, out=z)
+        row_sums = z.sum(axis=1, keepdims=True)
+        z /= row_sums                                    # P
+        loss_sum = float(np.log(row_sums).sum() - true_logit.sum())
+        return loss_sum, correct
 
     def _backward_batch(self, X: np.ndarray, y: np.ndarray, buffers, scale: float):
         """Gradients of the mean loss times ``scale * B`` into ``grad_w``/``grad_b``.
@@ -424,6 +438,7 @@ class ScratchMLP:
         acts, deltas = buffers["act"], buffers["delta"]
         grad_w, grad_b = buffers["grad_w"], buffers["grad_b"]
         n_layers = len(self.weights)
+        ones = buffers["ones"]
         delta = deltas[-1]
         np.copyto(delta, acts[-1])                      # P
         delta[np.arange(len(y)), y] -= 1.0              # P - Y
@@ -431,7 +446,7 @@ class ScratchMLP:
         for layer in range(n_layers - 1, -1, -1):
             a_prev = X if layer == 0 else acts[layer - 1]
             np.matmul(a_prev.T, delta, out=grad_w[layer])
-            np.sum(delta, axis=0, out=grad_b[layer])
+            np.matmul(ones, delta, out=grad_b[layer])   # column sums (BLAS gemv)
             if layer > 0:                               # no gradient for the input
                 below = deltas[layer - 1]
                 np.matmul(delta, self.weights[layer].T, out=below)
@@ -455,13 +470,15 @@ class ScratchMLP:
         y = self._check_y(y, X.shape[0])
         self._step(X, y)
 
-    def _step(self, X: np.ndarray, y: np.ndarray) -> None:
+    def _step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+        """One SGD step; returns the batch's ``(summed loss, correct answers)`` before it."""
         buffers = self._batch_buffers(X.shape[0])
-        self._forward_batch(X, buffers)
+        metrics = self._forward_batch(X, buffers, y)
         grad_w, grad_b = self._backward_batch(X, y, buffers, self.learning_rate / X.shape[0])
         for W, b, gw, gb in zip(self.weights, self.biases, grad_w, grad_b, strict=True):
             W -= gw
             b -= gb
+        return metrics
 
     # -- training -------------------------------------------------------------------
 
@@ -473,28 +490,40 @@ class ScratchMLP:
         for _ in range(epochs):
             self._train_epoch(X, y)
 
-    def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> None:
+    def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """One epoch; returns the running ``(mean loss, accuracy)`` over its batches, each
+        batch measured just before its own step."""
         n, batch = X.shape[0], self.batch_size
-        if not self.shuffle:
-            for start in range(0, n, batch):
-                self._step(X[start:start + batch], y[start:start + batch])
-            return
-        order = self._rng.permutation(n)
+        loss_sum, correct = 0.0, 0
+        if self.shuffle:
+            order = self._rng.permutation(n)
         for start in range(0, n, batch):
-            rows = order[start:start + batch]
-            x_batch = self._batch_buffers(len(rows))["x"][0]
-            np.take(X, rows, axis=0, out=x_batch)
-            self._step(x_batch, y[rows])
+            if self.shuffle:
+                rows = order[start:start + batch]
+                x_batch = self._batch_buffers(len(rows))["x"][0]
+                np.take(X, rows, axis=0, out=x_batch)
+                batch_loss, batch_correct = self._step(x_batch, y[rows])
+            else:
+                batch_loss, batch_correct = self._step(X[start:start + batch],
+                                                       y[start:start + batch])
+            loss_sum += batch_loss
+            correct += batch_correct
+        return loss_sum / n, correct / n
 
-    def fit(self, X, y, X_val=None, y_val=None, *, log_every: int = 0,
-            log_prefix: str = "", stream=None) -> ScratchMLP:
+    def fit(self, X, y, X_val=None, y_val=None, *, train_metrics: str = "full",
+            log_every: int = 0, log_prefix: str = "", stream=None) -> ScratchMLP:
         """Train for ``epochs`` epochs (fewer with early stopping), continuing from the
         current weights; record per-epoch metrics in ``history_``.
 
-        Train metrics are computed on the whole training set after each epoch (not
-        after every batch). With ``log_every = k > 0`` a fixed-format line is printed
-        every ``k`` epochs (to ``stream``, default stdout).
+        Validation metrics are computed on the whole validation set after each epoch.
+        Train metrics: ``train_metrics="full"`` evaluates the whole training set after
+        each epoch (exact, one extra forward pass over it); ``"running"`` averages the
+        loss and accuracy of the epoch's batches, each measured just before its own SGD
+        step (free; what scikit-learn's ``loss_curve_`` records). Never per batch.
+        With ``log_every = k > 0`` a fixed-format line is printed every ``k`` epochs (to
+        ``stream``, default stdout).
         """
+        _check_choice("train_metrics", train_metrics, ("full", "running"))
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         has_val = X_val is not None
@@ -511,8 +540,9 @@ class ScratchMLP:
         self.best_epoch_ = None
         best_loss, best_params, waited = math.inf, None, 0
         for epoch in range(1, self.epochs + 1):
-            self._train_epoch(X, y)
-            loss, accuracy = self._evaluate(X, y)
+            loss, accuracy = self._train_epoch(X, y)
+            if train_metrics == "full":
+                loss, accuracy = self._evaluate(X, y)
             self.history_["train_loss"].append(loss)
             self.history_["train_accuracy"].append(accuracy)
             line = f"{log_prefix}epoch {epoch:3d}  train loss {loss:.4f} acc {accuracy:.4f}"

@@ -259,6 +259,28 @@ def test_fit_records_per_epoch_history_and_logs_fixed_format():
     assert len(lines) == 2 and lines[0].startswith("[x] epoch   2  train loss ")
 
 
+def test_running_train_metrics_average_the_batches():
+    X, y = small_data(64, seed=4)
+    # a vanishing step: every batch sees the same weights, so the running average over
+    # the batches equals the whole-set evaluation
+    still = ScratchMLP("sigmoid", "normal", epochs=2, batch_size=16, learning_rate=1e-12,
+                       random_state=0, **SMALL)
+    still.fit(X, y, train_metrics="running")
+    assert still.history_["train_loss"][-1] == pytest.approx(still.loss(X, y), rel=1e-9)
+    assert still.history_["train_accuracy"][-1] == pytest.approx(still.score(X, y))
+    # a real step: close to, not equal to, the end-of-epoch evaluation
+    moving = ScratchMLP("relu", "normal", epochs=3, batch_size=16, learning_rate=0.05,
+                        random_state=0, **SMALL)
+    full = ScratchMLP("relu", "normal", epochs=3, batch_size=16, learning_rate=0.05,
+                      random_state=0, **SMALL)
+    moving.fit(X, y, train_metrics="running")
+    full.fit(X, y, train_metrics="full")
+    np.testing.assert_array_equal(moving.weights[0], full.weights[0])  # same training
+    assert moving.history_["train_loss"] != full.history_["train_loss"]
+    with pytest.raises(ValueError, match="unknown train_metrics"):
+        moving.fit(X, y, train_metrics="batch")
+
+
 def test_learns_a_separable_problem():
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(400, 7))
