@@ -37,3 +37,11 @@ def test_markdown_table_lists_every_key():
     table = profiles.as_markdown_table()
     for key in get_profile("default"):
         assert f"`{key}`" in table
+
+
+def test_readme_shows_the_current_table():
+    from helpers.paths import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- profiles:start -->")[1].split("<!-- profiles:end -->")[0]
+    assert profiles.as_markdown_table() in block, "README profile table is stale"
