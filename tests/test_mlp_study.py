@@ -237,6 +237,21 @@ def test_grid_search_runs_seeded_and_silences_only_convergence_warnings(small_da
     assert searches[0].best_estimator_.n_iter_ == 2
 
 
+def test_score_candidates_reproduces_the_full_search_rows(small_data):
+    X = np.concatenate([small_data["train"][0], small_data["validation"][0]])
+    y = np.concatenate([small_data["train"][1], small_data["validation"][1]])
+    full = mlp_study.make_grid_search(n_folds=2, n_epochs=3, n_jobs=1)
+    mlp_study.fit_silencing_convergence_warnings(full, X, y)
+    table = mlp_study.grid_results_table(full.cv_results_)
+    subset = mlp_study.score_candidates([13, 4], X, y, n_folds=2, n_epochs=3, n_jobs=1)
+    assert list(subset.index) == [13, 4]
+    expected = table.loc[[13, 4]].drop(columns="rank")
+    pd.testing.assert_frame_equal(subset, expected, check_names=False)
+    comparison = mlp_study.raw_pixel_comparison(subset, table, mlp_study.original_grid_table())
+    assert comparison.loc[4, "original_mean"] == 0.612625
+    assert comparison.loc[13, "our_mean_scaled"] == table.loc[13, "mean_cv_accuracy"]
+
+
 def test_epochs_run_reads_n_iter(small_data):
     X, y = small_data["train"]
     with warnings.catch_warnings():
