@@ -511,15 +511,21 @@ def data_blocks(profile: str) -> list[Block]:
 def ledger_table(rows: Sequence[LedgerRow]) -> Table:
     """The ledger rows as a table: original, reproduced, tolerance, status, reason, source."""
     body, classes = [], []
+    previous_reason = ""
     for row in rows:
         entry = row.entry
+        reason = row.reason
+        if reason and reason == previous_reason:
+            reason = "as above"  # long reasons shared by a run of rows are shown once
+        elif reason:
+            previous_reason = reason
         reproduced = row.reproduced_text
         tolerance = ledger_mod.tolerance_text(entry)
         if entry.kind in ("highest", "lowest"):
             tolerance = ledger_mod.rule_text(entry)
         where = entry.where + (f" (line {entry.line})" if entry.line else "")
         body.append([entry.description, row.original_text, reproduced, tolerance, row.status,
-                     row.reason or "", where])
+                     reason, where])
         classes.append("agree" if row.agrees else "differ")
     return Table(["Quantity", "Original", "Reproduced", "Compared", "Status", "Reason",
                   "Where in the submission"], body, classes)

@@ -176,6 +176,16 @@ def test_same_inputs_same_bytes_and_no_clock_time(env):
     assert not [p for p in env.rglob("*.tmp")]
 
 
+def test_repeated_reasons_are_shown_once():
+    entry = report.ledger_mod.parse_ledger(TOY_LEDGER)[0]
+    rows = [report.LedgerRow(entry, "1", "2", "differs", "same reason"),
+            report.LedgerRow(entry, "1", "1", "matches", ""),
+            report.LedgerRow(entry, "1", "2", "differs", "same reason"),
+            report.LedgerRow(entry, "1", "2", "differs", "another")]
+    reasons = [r[5] for r in report.ledger_table(rows).rows]
+    assert reasons == ["same reason", "", "as above", "another"]
+
+
 def test_without_run_record_says_not_recorded(env):
     (env / "results" / "run.json").unlink()
     assert run_main() == 0
