@@ -383,7 +383,7 @@ def format_value(value: Any, digits: int | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         if digits is None:
-            return repr(value)
+            return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
         return f"{value:.{digits}f}"
     if isinstance(value, int):
         return str(value)

@@ -702,15 +702,16 @@ def readme_block(results: ResultsSet, rows: Sequence[LedgerRow]) -> str:
         f"Headline numbers (profile `{results.profile}`): the original submission's value, "
         "ours, and whether they agree.",
         "",
-        "| Result | Original | Reproduced | Status |",
-        "|---|---|---|---|",
+        "| Result | Original | Reproduced | Status | Why it differs |",
+        "|---|---|---|---|---|",
     ]
     for row in rows:
         if row.entry.headline:
             original = ("qualitative claim" if row.entry.kind in ("highest", "lowest")
                         else row.original_text)
             lines.append(f"| {_md_cell(row.entry.description)} | {_md_cell(original)}"
-                         f" | {_md_cell(row.reproduced_text)} | {row.status} |")
+                         f" | {_md_cell(row.reproduced_text)} | {row.status}"
+                         f" | {_md_cell(row.reason)} |")
     lines += [
         "",
         _summary_sentence(ledger_mod.summary_counts(rows)),

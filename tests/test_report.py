@@ -159,7 +159,8 @@ def test_report_has_every_section_and_embeds_the_figures(env, capsys):
     readme = (env / "README.md").read_text()
     assert readme.startswith("# Toy\n\nIntro.\n\n<!-- results:start -->")
     assert readme.endswith("<!-- results:end -->\n\n## After\n")
-    assert "| Best mean CV accuracy | 0.814875 | 0.8000 | differs |" in readme
+    assert ("| Best mean CV accuracy | 0.814875 | 0.8000 | differs | default profile: 3 folds "
+            "instead of 5 |") in readme
     assert "wrote results/REPORT.md" in capsys.readouterr().out or True
 
 
