@@ -264,7 +264,8 @@ def notebook_figures(path: Path, name: str) -> list[Figure]:
             text = png if isinstance(png, str) else "".join(png)
             raw = base64.b64decode("".join(text.split()))
             figures.append(Figure(notebook=name, number=len(figures) + 1,
-                                  caption=f"{section} (figure {len(figures) + 1})", png=raw))
+                                  caption=f"{name[:2]} · {section} (figure {len(figures) + 1})",
+                                  png=raw))
     return figures
 
 

@@ -151,7 +151,7 @@ def test_report_has_every_section_and_embeds_the_figures(env, capsys):
     figures = sorted(p.name for p in (env / "results" / "figures").iterdir())
     assert figures == ["04-fig1.png", "05-fig1.png"]
     assert (env / "results" / "figures" / "04-fig1.png").read_bytes() == tiny_png()
-    assert "![Loss curves (figure 1)](figures/04-fig1.png)" in md
+    assert "![04 · Loss curves (figure 1)](figures/04-fig1.png)" in md
     assert page.count('src="data:image/png;base64,') == 2
     assert base64.b64encode(tiny_png()).decode() in page
     assert "<script" not in page and "http" not in page.split("<main>")[0]
