@@ -34,6 +34,13 @@ called with ``fan_in = 1`` (so ``U(-sqrt 6, sqrt 6)``/``N(0, 2)`` for relu/leaky
 ``U(-1, 1)``/``N(0, 1)`` otherwise, zeros for ``zero``); ``bias_init="as_weights"`` (the
 default) keeps that, ``bias_init="zero"`` starts every bias at 0. Draws come from one
 ``numpy.random.Generator`` in the original's order ``W_1, b_1, W_2, b_2, ...``.
+
+Implementation, for speed at batch 128: each layer's parameters live in one array
+``[W_l; b_l]`` (the bias as an extra row; inputs carry a constant 1), so one matrix
+product gives ``z_l`` with its bias and another gives ``[dW_l; db_l]``; inside a
+training step activations are stored feature-major, ``(n_l, B)``; all buffers are
+preallocated and every elementwise step works in place; the learning rate and the
+``1/B`` of the batch mean are applied once, to ``d_L``.
 """
 
 from __future__ import annotations
@@ -317,7 +324,7 @@ class ScratchMLP:
         self.weights, self.biases = weights, biases
         self.history_: dict[str, list[float]] = {}
         self.best_epoch_: int | None = None
-        self._buffers: dict[int, dict[str, list[np.ndarray]]] = {}
+        self._buffers: dict[int, dict[str, Any]] = {}
 
     # -- shapes and parameters ------------------------------------------------------
 
