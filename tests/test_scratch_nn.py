@@ -335,6 +335,21 @@ def test_save_load_roundtrip_without_pickle(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
+def test_weights_and_biases_are_settable_views():
+    model = ScratchMLP("relu", "normal", random_state=0, **SMALL)
+    model.weights[0][0, 0] = 5.0            # views: in-place edits reach the model
+    model.biases[1][2] = -1.0
+    assert model.weights[0][0, 0] == 5.0 and model.biases[1][2] == -1.0
+    new = [np.ones_like(w) for w in model.weights]
+    model.weights = new                     # assignment copies into the model
+    new[0][0, 0] = 7.0
+    assert model.weights[0][0, 0] == 1.0
+    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(7, 6\)"):
+        model.weights = [np.ones((6, 7))] + model.weights[1:]
+    with pytest.raises(ValueError, match="need 4 biases arrays"):
+        model.biases = model.biases[:2]
+
+
 # ---------------------------------------------------------------- argument checks
 
 
