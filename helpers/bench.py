@@ -2,12 +2,13 @@
 
 ``make bench`` runs ``python -m helpers.bench``. Both networks train the same
 architecture (784-256-128-64-32-10, relu), batch size, dtype and data (the default
-profile's MNIST images scaled to [0, 1]) by plain mini-batch SGD, one after the other,
-several times; the best time of each counts (other processes on the machine only ever
-make a run slower). Throughput is reported as samples/s and as GFLOP/s from the exact
-matrix-multiply FLOP count of a training step
-(:func:`helpers.scratch_nn.training_flops_per_sample`), next to the machine's measured
-peak: the GFLOP/s of a large square ``numpy.matmul`` in the same dtype.
+profile's MNIST images scaled to [0, 1]) by plain mini-batch SGD. Several rounds each
+measure the matmul peak, the scratch network and scikit-learn, back to back; the best
+round of each counts (other processes on the machine only ever make a run slower).
+Throughput is reported as samples/s and as GFLOP/s from the exact matrix-multiply FLOP
+count of a training step (:func:`helpers.scratch_nn.training_flops_per_sample`), next to
+the machine's measured peak: the GFLOP/s of a large square ``numpy.matmul`` in the same
+dtype.
 
 Options: ``--quick`` (small sizes, seconds), ``--dtype float64|float32|both``,
 ``--epochs``, ``--repeats``, ``--json PATH`` (default ``build/bench.json``; ``""``: none).
@@ -42,16 +43,18 @@ class BenchConfig:
 
     n_samples: int = 8_000       # training rows per epoch
     epochs: int = 3              # epochs per timed run
-    repeats: int = 5             # timed runs per contender (best counts)
+    repeats: int = 7             # rounds of (peak, scratch, scikit-learn); best counts
     matmul_size: int = 2_048     # side of the square matmul that measures the peak
-    matmul_repeats: int = 5
+    matmul_repeats: int = 3      # matmuls per round
+    settle_seconds: float = 0.3  # pause before each measurement (see settle)
     hidden_layer_sizes: tuple[int, ...] = HIDDEN_LAYER_SIZES
     batch_size: int = BATCH_SIZE
     dtypes: tuple[str, ...] = ("float64",)
 
     @classmethod
     def quick(cls) -> BenchConfig:
-        return cls(n_samples=1_024, epochs=1, repeats=2, matmul_size=512, matmul_repeats=2)
+        return cls(n_samples=1_024, epochs=1, repeats=2, matmul_size=512, matmul_repeats=2,
+                   settle_seconds=0.1)
 
 
 @dataclass
@@ -143,24 +146,46 @@ def time_sklearn(X: np.ndarray, y: np.ndarray, config: BenchConfig, dtype: str) 
     return elapsed
 
 
+def settle(config: BenchConfig) -> None:
+    """Pause ``config.settle_seconds`` before a measurement.
+
+    NumPy (the peak, scikit-learn) and SciPy (the scratch network's products) each bundle
+    an OpenBLAS whose idle worker threads keep spinning for about 0.1 s after their last
+    call; on 2 cores those threads would take CPU from whichever contender runs next
+    (measured: about 15 % slower). The pause lets them go to sleep, for both contenders.
+    """
+    time.sleep(config.settle_seconds)
+
+
 def run_benchmark(X: np.ndarray, y: np.ndarray, config: BenchConfig, log=print) -> list:
-    """Measure every dtype of ``config``; return a :class:`DtypeResult` per dtype."""
+    """Measure every dtype of ``config``; return a :class:`DtypeResult` per dtype.
+
+    Each of ``config.repeats`` rounds measures, back to back, the matmul peak, the
+    scratch network and scikit-learn; every figure keeps its best round. The machine's
+    speed drifts (other processes, other virtual machines on the host), so measuring
+    all three in every round and keeping each one's best compares them at the same
+    (quietest) conditions rather than pairing a peak from one moment with a training
+    run from another.
+    """
     X, y = X[: config.n_samples], y[: config.n_samples]
     flops = training_flops_per_sample((X.shape[1], *config.hidden_layer_sizes,
                                        int(y.max()) + 1))
     results = []
+    samples = len(X) * config.epochs
     for dtype in config.dtypes:
-        peak = measure_matmul_gflops(config.matmul_size, dtype, config.matmul_repeats)
-        log(f"[{dtype}] matmul peak ({config.matmul_size}x{config.matmul_size}): "
-            f"{peak:.1f} GFLOP/s")
-        scratch, sklearn = [], []
-        for repeat in range(1, config.repeats + 1):  # interleaved: same conditions for both
+        peaks, scratch, sklearn = [], [], []
+        for repeat in range(1, config.repeats + 1):
+            settle(config)
+            peaks.append(measure_matmul_gflops(config.matmul_size, dtype,
+                                               config.matmul_repeats))
+            settle(config)
             scratch.append(time_scratch(X, y, config, dtype))
+            settle(config)
             sklearn.append(time_sklearn(X, y, config, dtype))
-            log(f"[{dtype}] run {repeat}/{config.repeats}: scratch {scratch[-1]:.3f} s, "
-                f"scikit-learn {sklearn[-1]:.3f} s")
-        samples = len(X) * config.epochs
-        results.append(DtypeResult(dtype, flops, peak, samples / min(scratch),
+            log(f"[{dtype}] round {repeat}/{config.repeats}: matmul peak {peaks[-1]:.1f} "
+                f"GFLOP/s; scratch {samples / scratch[-1]:,.0f} samples/s, "
+                f"scikit-learn {samples / sklearn[-1]:,.0f} samples/s")
+        results.append(DtypeResult(dtype, flops, max(peaks), samples / min(scratch),
                                    samples / min(sklearn)))
     return results
 
@@ -181,7 +206,7 @@ def format_report(results: Sequence[DtypeResult], config: BenchConfig) -> str:
     sizes = "-".join(map(str, (784, *config.hidden_layer_sizes, 10)))
     lines = [
         f"Training throughput, {sizes} {ACTIVATION}, batch {config.batch_size}, "
-        f"{config.n_samples:,} samples x {config.epochs} epochs, best of {config.repeats}",
+        f"{config.n_samples:,} samples x {config.epochs} epochs, best of {config.repeats} rounds",
     ]
     for r in results:
         lines += [

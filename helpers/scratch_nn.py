@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.linalg.blas import get_blas_funcs
 
 LEAKY_RELU_SLOPE = 0.01
 #: The original's hidden layer widths and input/output sizes.
@@ -220,6 +221,49 @@ def training_flops_per_sample(layer_sizes: tuple[int, ...] | list[int]) -> int:
     return 2 * (3 * weights - sizes[0] * sizes[1])
 
 
+# ----------------------------------------------------------------------- matrix products
+
+
+def _as_fortran(matrix: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(array, trans)`` with ``array`` Fortran-ordered and ``op(array) == matrix``
+    (``op`` the transpose when ``trans`` is 1): a C-ordered matrix is passed as its
+    transpose, so BLAS reads the memory as it is and nothing is copied."""
+    if matrix.flags.f_contiguous:
+        return matrix, 0
+    if matrix.flags.c_contiguous:
+        return matrix.T, 1
+    raise ValueError("matmul_into needs C- or Fortran-contiguous operands")
+
+
+def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
+                alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
+    """``out <- alpha a b + beta out`` in place, by one BLAS ``gemm`` call; returns ``out``.
+
+    ``gemm`` is SciPy's ``dgemm``/``sgemm`` (:func:`scipy.linalg.blas.get_blas_funcs`);
+    ``a`` ``(m, k)``, ``b`` ``(k, n)`` and ``out`` ``(m, n)`` may each be C- or
+    Fortran-ordered (a C-ordered ``out`` is filled as ``out^T = b^T a^T``). With
+    ``beta = 1`` the product is added to ``out``: an SGD step ``theta -= grad`` fused
+    into the product that computes the gradient.
+
+    Why not ``numpy.matmul``: the training step needs that ``beta``, and pip's NumPy and
+    SciPy each bundle their own OpenBLAS, whose thread pools slow each other down
+    several-fold when calls alternate between them; so every product of a training
+    step goes through SciPy's BLAS.
+    """
+    if out.flags.f_contiguous:
+        c, (A, trans_a), (B, trans_b) = out, _as_fortran(a), _as_fortran(b)
+    elif out.flags.c_contiguous:
+        c, (A, trans_a), (B, trans_b) = out.T, _as_fortran(b.T), _as_fortran(a.T)
+    else:
+        raise ValueError("matmul_into needs a C- or Fortran-contiguous out")
+    result = gemm(alpha, A, B, beta=beta, c=c, trans_a=trans_a, trans_b=trans_b,
+                  overwrite_c=1)
+    if result.ctypes.data != c.ctypes.data:  # f2py copied (dtype or order mismatch)
+        raise RuntimeError(f"gemm did not write in place: {a.dtype}, {b.dtype} into "
+                           f"{out.dtype} with {gemm.__name__}")
+    return out
+
+
 # ----------------------------------------------------------------------- the network
 
 
@@ -315,6 +359,7 @@ class ScratchMLP:
         self.dtype = dtype
         self._rng = np.random.default_rng(random_state)
         self._f, self._f_grad = ACTIVATIONS[activation]
+        self._gemm = get_blas_funcs("gemm", dtype=self.dtype)  # dgemm or sgemm
         weights, biases = self._initial_parameters(self._rng)
         #: one array per layer, ``(fan_in + 1, fan_out)``: the weights ``W_l`` with the
         #: biases ``b_l`` as an extra last row, so that one matrix product handles both
@@ -475,11 +520,11 @@ class ScratchMLP:
         for layer, params in enumerate(self._params):
             if layer < last:
                 z = acts[layer][:-1]                     # leave the row of ones alone
-                np.matmul(params.T, a, out=z)            # z^T = [W; b]^T [a; 1]^T
+                matmul_into(self._gemm, params.T, a, z)  # z^T = [W; b]^T [a; 1]^T
                 self._f(z, out=z)
                 a = acts[layer]
             else:
-                z = np.matmul(params.T, a, out=acts[layer])
+                z = matmul_into(self._gemm, params.T, a, acts[layer])
         if y is None:
             z -= z.max(axis=0, keepdims=True)
             np.exp(z, out=z)
@@ -495,14 +540,22 @@ class ScratchMLP:
         loss_sum = float(np.log(sums).sum() - true_logit.sum())
         return loss_sum, correct
 
-    def _backward_batch(self, X_aug: np.ndarray, y: np.ndarray, buffers, scale: float):
-        """Gradients of the mean loss times ``scale * B`` into ``buffers["grad"]``
-        (per layer ``[dW_l; db_l]``, the parameters' layout).
+    def _backward_batch(self, X_aug: np.ndarray, y: np.ndarray, buffers, scale: float,
+                        *, update: bool = False):
+        """Backward pass of the batch; requires :meth:`_forward_batch` on it first.
 
-        ``scale = 1 / B`` gives the batch-mean gradient; ``scale = lr / B`` gives the
-        SGD step directly (the one multiplication of the whole backward pass).
-        Requires :meth:`_forward_batch` on the same batch first; overwrites the stored
-        activations with the activation's slopes.
+        Without ``update``: the gradients of the mean loss times ``scale * B`` go into
+        ``buffers["grad"]`` (per layer ``[dW_l; db_l]``, the parameters' layout) and are
+        returned; ``scale = 1 / B`` gives the batch-mean gradient.
+
+        With ``update`` (``scale = lr / B``): the SGD step itself. Each layer's
+        parameters are changed in place by one BLAS ``gemm`` with ``beta = 1``,
+        ``[W_l; b_l] <- [W_l; b_l] - [a_{l-1}; 1] d_l^T``, so no gradient array is written
+        and no separate pass reads it back (for the 785 x 256 first layer that pass costs
+        as much as the matrix product). ``d_{l-1}`` is computed from ``W_l`` before ``W_l``
+        changes. Returns ``None``.
+
+        Both overwrite the stored activations with the activation's slopes.
         """
         acts, deltas, grads = buffers["act"], buffers["delta"], buffers["grad"]
         delta = deltas[-1]
@@ -510,18 +563,24 @@ class ScratchMLP:
         delta[y, buffers["columns"]] -= 1.0             # (P - Y)^T
         delta *= scale
         for layer in range(len(self._params) - 1, -1, -1):
+            params = self._params[layer]
             a_prev = X_aug.T if layer == 0 else acts[layer - 1]
-            np.matmul(a_prev, delta.T, out=grads[layer])    # [a; 1] d^T = [dW; db]
+            if not update:
+                matmul_into(self._gemm, a_prev, delta.T, grads[layer])  # [a; 1] d^T = [dW; db]
             if layer > 0:                                   # no gradient for the input
                 below = deltas[layer - 1]
-                np.matmul(self._params[layer][:-1], delta, out=below)   # W_l d_l^T
+                matmul_into(self._gemm, params[:-1], delta, below)  # W_l d_l^T, W_l before the step
+            if update:
+                # [W; b] <- [W; b] - [a; 1] d^T, in place
+                matmul_into(self._gemm, a_prev, delta.T, params, alpha=-1.0, beta=1.0)
+            if layer > 0:
                 slope_at = a_prev[:-1]                      # a_{l-1}^T, no longer needed
                 if self.activation == "relu":               # same as below, one pass
                     np.multiply(below, slope_at > 0.0, out=below)
                 else:
                     below *= self._f_grad(slope_at, out=slope_at)
                 delta = below
-        return grads
+        return None if update else grads
 
     def gradients(self, X, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Gradients of the mean cross-entropy on ``(X, y)``: ``(dW list, db list)`` (copies)."""
@@ -544,9 +603,8 @@ class ScratchMLP:
         answers)`` before the step."""
         buffers = self._batch_buffers(X_aug.shape[0])
         metrics = self._forward_batch(X_aug, buffers, y)
-        grads = self._backward_batch(X_aug, y, buffers, self.learning_rate / X_aug.shape[0])
-        for params, grad in zip(self._params, grads, strict=True):
-            params -= grad
+        self._backward_batch(X_aug, y, buffers, self.learning_rate / X_aug.shape[0],
+                             update=True)
         return metrics
 
     # -- training -------------------------------------------------------------------
@@ -556,26 +614,28 @@ class ScratchMLP:
         pass if ``shuffle``), recording nothing: what the benchmark times."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        X_aug = self._augmented(X)
         for _ in range(epochs):
-            self._train_epoch(X_aug, y)
+            self._train_epoch(X, y)
 
-    def _train_epoch(self, X_aug: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """One epoch over ``[X | 1]``; returns the running ``(mean loss, accuracy)`` over
-        its batches, each batch measured just before its own step."""
-        n, batch = X_aug.shape[0], self.batch_size
+    def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """One epoch over the checked ``X``; returns the running ``(mean loss, accuracy)``
+        over its batches, each batch measured just before its own step.
+
+        Each batch is copied into the preallocated ``[x | 1]`` buffer, so ``X`` itself is
+        never copied whole (an augmented copy of 8,000 MNIST rows is 50 MB of fresh
+        memory, as slow to fault in as several SGD steps)."""
+        n, batch = X.shape[0], self.batch_size
         loss_sum, correct = 0.0, 0
-        if self.shuffle:
-            order = self._rng.permutation(n)
+        order = self._rng.permutation(n) if self.shuffle else None
         for start in range(0, n, batch):
+            rows = order[start:start + batch] if self.shuffle else slice(start, start + batch)
+            y_batch = y[rows]
+            x_batch = self._batch_buffers(len(y_batch))["x"]
             if self.shuffle:
-                rows = order[start:start + batch]
-                x_batch = self._batch_buffers(len(rows))["x"]
-                np.take(X_aug, rows, axis=0, out=x_batch)
-                batch_loss, batch_correct = self._step(x_batch, y[rows])
+                np.take(X, rows, axis=0, out=x_batch[:, :-1])
             else:
-                batch_loss, batch_correct = self._step(X_aug[start:start + batch],
-                                                       y[start:start + batch])
+                x_batch[:, :-1] = X[rows]
+            batch_loss, batch_correct = self._step(x_batch, y_batch)
             loss_sum += batch_loss
             correct += batch_correct
         return loss_sum / n, correct / n
@@ -605,13 +665,12 @@ class ScratchMLP:
         elif self.early_stopping:
             raise ValueError("early_stopping needs validation data (X_val, y_val)")
         stream = sys.stdout if stream is None else stream
-        X_aug = self._augmented(X)
         keys = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
         self.history_ = {key: [] for key in keys}
         self.best_epoch_ = None
         best_loss, best_params, waited = math.inf, None, 0
         for epoch in range(1, self.epochs + 1):
-            loss, accuracy = self._train_epoch(X_aug, y)
+            loss, accuracy = self._train_epoch(X, y)
             if train_metrics == "full":
                 loss, accuracy = self._evaluate(X, y)
             self.history_["train_loss"].append(loss)
@@ -648,7 +707,8 @@ class ScratchMLP:
         for start in range(0, X.shape[0], chunk):
             a = X[start:start + chunk]
             for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-                z = a @ W
+                z = matmul_into(self._gemm, a, W, np.empty((a.shape[0], W.shape[1]),
+                                                           dtype=self.dtype))
                 z += b
                 a = self._f(z, out=z) if layer < last else z
             out[start:start + chunk] = a

@@ -50,7 +50,7 @@ def test_runs_on_tiny_sizes(dtypes):
     y = np.arange(96) % 3
     config = bench.BenchConfig(n_samples=64, epochs=1, repeats=1, matmul_size=32,
                                matmul_repeats=1, hidden_layer_sizes=(8, 4), batch_size=16,
-                               dtypes=dtypes)
+                               dtypes=dtypes, settle_seconds=0.0)
     lines = []
     results = bench.run_benchmark(X, y, config, log=lines.append)
     assert [r.dtype for r in results] == list(dtypes)
@@ -60,7 +60,7 @@ def test_runs_on_tiny_sizes(dtypes):
         assert r.matmul_gflops > 0 and np.isfinite(r.ratio)
     report = bench.format_report(results, config)
     assert "ratio scratch / scikit-learn" in report and "of peak" in report
-    assert len(lines) == len(dtypes) * 2
+    assert len(lines) == len(dtypes) * config.repeats  # one line per round
 
 
 def test_main_writes_json(tmp_path, monkeypatch, capsys):
@@ -69,10 +69,31 @@ def test_main_writes_json(tmp_path, monkeypatch, capsys):
     y = np.arange(256) % 10
     monkeypatch.setattr(bench, "load_bench_data", lambda quick: (X, y))
     monkeypatch.setattr(bench.BenchConfig, "quick", classmethod(
-        lambda cls: cls(n_samples=256, epochs=1, repeats=1, matmul_size=64, matmul_repeats=1)))
+        lambda cls: cls(n_samples=256, epochs=1, repeats=1, matmul_size=64, matmul_repeats=1,
+                        settle_seconds=0.0)))
     out = tmp_path / "bench.json"
     assert bench.main(["--quick", "--json", str(out)]) == 0
     document = json.loads(out.read_text())
     assert document["results"][0]["dtype"] == "float64"
     assert document["config"]["batch_size"] == 128
     assert "samples/s" in capsys.readouterr().out
+
+
+def test_every_round_measures_all_three_and_each_keeps_its_best(monkeypatch):
+    peaks, scratch, sklearn = iter([100.0, 130.0, 120.0]), iter([2.0, 1.0, 4.0]), \
+        iter([3.0, 5.0, 2.5])
+    calls = []
+    monkeypatch.setattr(bench, "measure_matmul_gflops",
+                        lambda n, dtype, repeats: calls.append("peak") or next(peaks))
+    monkeypatch.setattr(bench, "time_scratch",
+                        lambda X, y, config, dtype: calls.append("scratch") or next(scratch))
+    monkeypatch.setattr(bench, "time_sklearn",
+                        lambda X, y, config, dtype: calls.append("sklearn") or next(sklearn))
+    X, y = np.zeros((10, 4)), np.arange(10) % 2
+    config = bench.BenchConfig(n_samples=10, epochs=2, repeats=3, hidden_layer_sizes=(3,),
+                               settle_seconds=0.0)
+    (result,) = bench.run_benchmark(X, y, config, log=lambda line: None)
+    assert calls == ["peak", "scratch", "sklearn"] * 3  # interleaved rounds
+    assert result.matmul_gflops == 130.0
+    assert result.scratch_samples_per_s == pytest.approx(20 / 1.0)
+    assert result.sklearn_samples_per_s == pytest.approx(20 / 2.5)
