@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import sys
@@ -64,6 +65,8 @@ class DtypeResult:
     matmul_gflops: float
     scratch_samples_per_s: float
     sklearn_samples_per_s: float
+    #: scratch / scikit-learn throughput of each round (both measured seconds apart)
+    round_ratios: list[float] = field(default_factory=list)
     scratch_gflops: float = field(init=False)
     sklearn_gflops: float = field(init=False)
     ratio: float = field(init=False)
@@ -76,6 +79,12 @@ class DtypeResult:
         self.ratio = self.scratch_samples_per_s / self.sklearn_samples_per_s
         self.scratch_fraction_of_peak = self.scratch_gflops / self.matmul_gflops
         self.sklearn_fraction_of_peak = self.sklearn_gflops / self.matmul_gflops
+
+    @property
+    def median_round_ratio(self) -> float:
+        """Median of the per-round ratios (``nan`` without rounds): a second view of the
+        ratio that one unusually fast run of either contender cannot move."""
+        return float(np.median(self.round_ratios)) if self.round_ratios else math.nan
 
 
 def matmul_flops(n: int) -> int:
@@ -186,7 +195,8 @@ def run_benchmark(X: np.ndarray, y: np.ndarray, config: BenchConfig, log=print) 
                 f"GFLOP/s; scratch {samples / scratch[-1]:,.0f} samples/s, "
                 f"scikit-learn {samples / sklearn[-1]:,.0f} samples/s")
         results.append(DtypeResult(dtype, flops, max(peaks), samples / min(scratch),
-                                   samples / min(sklearn)))
+                                   samples / min(sklearn),
+                                   [k / s for s, k in zip(scratch, sklearn, strict=True)]))
     return results
 
 
@@ -212,11 +222,13 @@ def format_report(results: Sequence[DtypeResult], config: BenchConfig) -> str:
         lines += [
             f"  {r.dtype}: matmul peak {r.matmul_gflops:.1f} GFLOP/s; "
             f"{r.flops_per_sample:,} FLOPs per training sample",
-            f"    scratch (NumPy)  {r.scratch_samples_per_s:>10,.0f} samples/s  "
+            f"    scratch network  {r.scratch_samples_per_s:>10,.0f} samples/s  "
             f"{r.scratch_gflops:6.1f} GFLOP/s  {r.scratch_fraction_of_peak:6.1%} of peak",
             f"    scikit-learn     {r.sklearn_samples_per_s:>10,.0f} samples/s  "
             f"{r.sklearn_gflops:6.1f} GFLOP/s  {r.sklearn_fraction_of_peak:6.1%} of peak",
-            f"    ratio scratch / scikit-learn: {r.ratio:.2f}x",
+            f"    ratio scratch / scikit-learn: {r.ratio:.2f}x (best vs best); per round: "
+            f"median {r.median_round_ratio:.2f}x, range {min(r.round_ratios, default=math.nan):.2f}"
+            f"-{max(r.round_ratios, default=math.nan):.2f}x",
         ]
     return "\n".join(lines)
 
@@ -257,7 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         document = {
-            "config": asdict(config), "results": [asdict(r) for r in results],
+            "config": asdict(config),
+            "results": [{**asdict(r), "median_round_ratio": r.median_round_ratio}
+                        for r in results],
             "blas": blas_description(), "cpus": os.cpu_count(),
             "machine": platform.machine(), "python": platform.python_version(),
             "numpy": np.__version__, "load_average": [load_before, load_after],

@@ -446,11 +446,18 @@ def load_fashion_mnist(n_train: int, n_test: int, data_dir: Path = DATA_DIR):
 
 
 def files_for_profile(profile: str) -> list[tuple[str, str]]:
-    """``(dataset, file)`` pairs the profile's notebooks read."""
+    """``(dataset, file)`` pairs the profile's notebooks read.
+
+    Every profile needs the MNIST *training labels*: notebook 03 rebuilds the original's
+    split of all 70,000 labels (:func:`helpers.scratch_study.original_split_labels`);
+    only ``full`` needs the training images.
+    """
     needed = []
     for split in mnist_pool_splits(profile):
         needed += [("mnist", f"{split}-images-idx3-ubyte.gz"),
                    ("mnist", f"{split}-labels-idx1-ubyte.gz")]
+    if ("mnist", "train-labels-idx1-ubyte.gz") not in needed:
+        needed.append(("mnist", "train-labels-idx1-ubyte.gz"))
     for split in ("train", "t10k"):
         needed += [("fashion-mnist", f"{split}-images-idx3-ubyte.gz"),
                    ("fashion-mnist", f"{split}-labels-idx1-ubyte.gz")]

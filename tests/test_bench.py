@@ -97,3 +97,6 @@ def test_every_round_measures_all_three_and_each_keeps_its_best(monkeypatch):
     assert result.matmul_gflops == 130.0
     assert result.scratch_samples_per_s == pytest.approx(20 / 1.0)
     assert result.sklearn_samples_per_s == pytest.approx(20 / 2.5)
+    assert result.round_ratios == pytest.approx([3.0 / 2.0, 5.0 / 1.0, 2.5 / 4.0])
+    assert result.median_round_ratio == pytest.approx(1.5)
+    assert result.ratio == pytest.approx(2.5)  # best vs best

@@ -265,6 +265,10 @@ def test_profile_file_lists():
     default = data.files_for_profile("default")
     assert ("mnist", "train-images-idx3-ubyte.gz") not in default
     assert ("mnist", "train-images-idx3-ubyte.gz") in data.files_for_profile("full")
+    for profile in ("smoke", "default", "full"):  # notebook 03 reads all 70,000 labels
+        files = data.files_for_profile(profile)
+        assert ("mnist", "train-labels-idx1-ubyte.gz") in files
+        assert len(files) == len(set(files))
     assert all(f in data.DATASETS[d].files for d, f in data.files_for_profile("full"))
     with pytest.raises(ValueError, match="unknown profile"):
         data.files_for_profile("huge")
