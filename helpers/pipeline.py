@@ -58,7 +58,9 @@ def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
 def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove metadata that differs between otherwise identical runs (in place).
 
-    Execution counts and outputs stay: nbval needs them.
+    Execution counts and outputs stay: nbval needs them. Consecutive stream outputs of
+    the same name (stdout, stderr) are merged into one, since how the kernel happens to
+    chunk a cell's printing depends on timing, not on what was printed.
     """
     for key in _VOLATILE_NOTEBOOK_KEYS:
         nb.metadata.pop(key, None)
@@ -68,7 +70,27 @@ def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata.pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id on every run
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     return nb
+
+
+def coalesce_streams(outputs: list) -> list:
+    """``outputs`` with every run of consecutive same-name stream outputs merged."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] = _text(previous["text"]) + _text(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
+def _text(text) -> str:
+    return text if isinstance(text, str) else "".join(text)
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:

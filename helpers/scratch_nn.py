@@ -261,7 +261,7 @@ def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
         raise ValueError("matmul_into needs a C- or Fortran-contiguous out")
     result = gemm(alpha, A, B, beta=beta, c=c, trans_a=trans_a, trans_b=trans_b,
                   overwrite_c=1)
-    if result.ctypes.data != c.ctypes.data:  # f2py copied (dtype or order mismatch)
+    if result is not c:  # f2py returns c itself when it wrote in place, else a copy
         raise RuntimeError(f"gemm did not write in place: {a.dtype}, {b.dtype} into "
                            f"{out.dtype} with {gemm.__name__}")
     return out

@@ -38,6 +38,25 @@ def test_strip_removes_run_varying_metadata_only():
     assert cell.execution_count == 3 and cell.outputs  # nbval needs both
 
 
+def test_strip_merges_consecutive_streams_of_the_same_name():
+    cell = nbformat.v4.new_code_cell("print(1); print(2)")
+    new_stream = nbformat.v4.new_output
+    cell.outputs = [new_stream("stream", name="stdout", text="a\n"),
+                    new_stream("stream", name="stdout", text=["b\n", "c\n"]),
+                    new_stream("stream", name="stderr", text="warn\n"),
+                    new_stream("stream", name="stdout", text="d\n"),
+                    nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                           execution_count=1),
+                    new_stream("stream", name="stdout", text="e\n")]
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(cell)
+    pipeline.strip_notebook(nb)
+    kinds = [(o.output_type, o.get("name"), o.get("text")) for o in cell.outputs]
+    assert kinds == [("stream", "stdout", "a\nb\nc\n"), ("stream", "stderr", "warn\n"),
+                     ("stream", "stdout", "d\n"), ("execute_result", None, None),
+                     ("stream", "stdout", "e\n")]
+
+
 def test_imported_helpers_follow_imports(tmp_path):
     helpers = tmp_path / "helpers"
     helpers.mkdir()
