@@ -31,6 +31,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from helpers import seeds
+
 #: Hidden layers of the autoencoder (784 -> 128 -> 64 -> 32 -> 64 -> 128 -> 784).
 AUTOENCODER_LAYERS = (128, 64, 32, 64, 128)
 #: Hidden layers of the classifier trained on the features.
@@ -42,10 +44,11 @@ LEARNING_RATE = 2e-5
 CHECK_LEARNING_RATE = 1e-3
 #: Number of principal components of the PCA reference (= bottleneck width).
 PCA_COMPONENTS = 32
-#: Seeds: the original's autoencoder used random_state=42; its classifiers had none.
-AUTOENCODER_SEED = 42
-CLASSIFIER_SEED = 42
-PCA_SEED = 42
+#: Seeds (helpers/seeds.py): the original's autoencoder used random_state=42; its
+#: classifiers had none.
+AUTOENCODER_SEED = seeds.AUTOENCODER_SEED
+CLASSIFIER_SEED = seeds.FEATURE_CLASSIFIER_SEED
+PCA_SEED = seeds.PCA_SEED
 
 
 # ------------------------------------------------------------------ activations

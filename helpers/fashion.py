@@ -21,8 +21,10 @@ from sklearn.model_selection import train_test_split
 
 from helpers.data import FASHION_CLASSES, load_fashion_mnist
 from helpers.profiles import get_profile
+from helpers.seeds import FASHION_SPLIT_SEED
+from helpers.verify import approx
 
-SPLIT_SEED = 42
+SPLIT_SEED = FASHION_SPLIT_SEED
 VALIDATION_FRACTION = 0.2
 
 
@@ -138,6 +140,6 @@ def train_epochs(
                 row[f"{name}_{metric}"] = float(value)
         rows.append(row)
         if label and (epoch % report_every == 0 or epoch == n_epochs):
-            shown = ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch")
+            shown = ", ".join(f"{k} {approx(v)}" for k, v in row.items() if k != "epoch")
             print(f"{label} epoch {epoch:3d}/{n_epochs}: {shown}", flush=True)
     return pd.DataFrame(rows).set_index("epoch")
