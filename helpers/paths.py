@@ -9,6 +9,9 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 DATA_DIR = REPO_ROOT / "data"
 RESULTS_DIR = REPO_ROOT / "results"
 BUILD_DIR = REPO_ROOT / "build"
+#: matplotlib's config and font cache for every run (MPLCONFIGDIR): a stale cache in the
+#: user's home folder must not change what a notebook prints.
+MPL_CONFIG_DIR = BUILD_DIR / "mplconfig"
 
 
 def relative(path: Path | str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import hashlib
 import json
 import logging
@@ -25,13 +26,14 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import nbformat
 
-from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
+from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
 from helpers.profiles import get_profile
+from helpers.results import COMMIT_VARIABLE
 
 KERNEL_NAME = "nn-svm-coursework"
 KERNELSPEC = {
@@ -269,11 +271,39 @@ class NotebookFailed(RuntimeError):
     """A notebook raised; the message names the notebook, the cell and the error."""
 
 
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]):
+    """``os.environ`` updated with ``values`` inside the block (the kernel inherits it)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def kernel_environment(profile: str) -> dict[str, str]:
+    """What the pipeline's kernels get on top of this process's environment.
+
+    Default-profile runs of the pipeline are the ones that write the committed results
+    (``helpers.results``); every run keeps matplotlib's cache inside build/.
+    """
+    values = {"MPLCONFIGDIR": str(MPL_CONFIG_DIR)}
+    if profile == "default":
+        values[COMMIT_VARIABLE] = "1"
+    return values
+
+
 def execute(notebook: Path, output: Path, profile: str, failed_dir: Path | None = None,
-            log_output: bool = True) -> None:
+            log_output: bool = True, env: Mapping[str, str] | None = None) -> None:
     """Run ``notebook`` with papermill into ``output`` (atomically), stripped.
 
-    The kernel runs in the notebook's own folder, as nbval's does.
+    The kernel runs in the notebook's own folder, as nbval's does, with
+    :func:`kernel_environment` and then ``env`` added to this process's environment.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -286,14 +316,15 @@ def execute(notebook: Path, output: Path, profile: str, failed_dir: Path | None 
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        papermill.execute_notebook(
-            str(notebook), str(tmp),
-            parameters={"profile": profile},
-            kernel_name=KERNEL_NAME,
-            cwd=str(notebook.parent),
-            log_output=log_output,
-            progress_bar=False,
-        )
+        with environment({**kernel_environment(profile), **(env or {})}):
+            papermill.execute_notebook(
+                str(notebook), str(tmp),
+                parameters={"profile": profile},
+                kernel_name=KERNEL_NAME,
+                cwd=str(notebook.parent),
+                log_output=log_output,
+                progress_bar=False,
+            )
     except PapermillExecutionError as exc:
         failed_dir.mkdir(parents=True, exist_ok=True)
         kept = failed_dir / notebook.name

@@ -1,7 +1,10 @@
 """Each notebook's key numbers as ``results/<notebook>.json`` (JSON, never pickle).
 
-Committed results come from the default profile and live in ``results/``; other
-profiles write to ``build/<profile>/results/`` so they never overwrite them.
+Committed results come from the default profile and live in ``results/``. They are the
+reference that ``make verify`` checks a re-run against, so only ``make run-all`` (the
+pipeline, which sets ``NNSVM_COMMIT_RESULTS=1``) writes there. Every other run of a
+notebook (Jupyter, nbval, another profile) writes ``build/<profile>/results/``, and
+``NNSVM_RESULTS_DIR`` sends a run's results anywhere else (the tolerance measurement).
 """
 
 from __future__ import annotations
@@ -15,16 +18,33 @@ from typing import Any
 
 import numpy as np
 
-from helpers.paths import BUILD_DIR, RESULTS_DIR
+from helpers.paths import BUILD_DIR, REPO_ROOT, RESULTS_DIR
 from helpers.profiles import get_profile
 
 SCHEMA_VERSION = 1
 
 
+#: Set to "1" by the pipeline (``make run-all``): default-profile results go to results/.
+COMMIT_VARIABLE = "NNSVM_COMMIT_RESULTS"
+#: A folder that receives every results file of this run instead (relative to the repo).
+RESULTS_DIR_VARIABLE = "NNSVM_RESULTS_DIR"
+
+
 def results_dir(profile: str) -> Path:
-    """Folder that holds the results files of ``profile``."""
+    """Folder that holds the kept results of ``profile``: results/ for the default one."""
     get_profile(profile)  # validates the name
     return RESULTS_DIR if profile == "default" else BUILD_DIR / profile / "results"
+
+
+def output_dir(profile: str) -> Path:
+    """Folder this run writes its results to (see the module docstring)."""
+    get_profile(profile)
+    override = os.environ.get(RESULTS_DIR_VARIABLE, "").strip()
+    if override:
+        return REPO_ROOT / override  # an absolute path stays absolute
+    if profile == "default" and os.environ.get(COMMIT_VARIABLE) == "1":
+        return RESULTS_DIR
+    return BUILD_DIR / profile / "results"
 
 
 def _to_builtin(value: Any) -> Any:
@@ -46,9 +66,10 @@ def save_results(notebook: str, profile: str, payload: dict[str, Any]) -> Path:
     """Write ``payload`` for ``notebook`` (e.g. ``"03_scratch_nn"``) atomically.
 
     The file holds ``{"notebook", "profile", "schema_version", "results": payload}``
-    with sorted keys, so identical numbers give identical bytes.
+    with sorted keys, so identical numbers give identical bytes. Where it goes:
+    :func:`output_dir`.
     """
-    out_dir = results_dir(profile)
+    out_dir = output_dir(profile)
     out_dir.mkdir(parents=True, exist_ok=True)
     document = {
         "notebook": notebook,

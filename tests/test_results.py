@@ -15,7 +15,8 @@ def tmp_results(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_round_trip_and_numpy_types(tmp_results):
+def test_round_trip_and_numpy_types(tmp_results, monkeypatch):
+    monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
     path = results.save_results("99_toy", "default", {
         "accuracy": np.float64(0.875), "counts": np.arange(3), "pair": (1, 2)})
     assert path == tmp_results / "results" / "99_toy.json"
@@ -37,7 +38,23 @@ def test_other_profiles_never_touch_committed_results(tmp_results):
     assert not (tmp_results / "results").exists()
 
 
-def test_nan_is_refused_and_nothing_written(tmp_results):
+def test_default_profile_outside_the_pipeline_keeps_results_untouched(tmp_results, monkeypatch):
+    monkeypatch.delenv(results.COMMIT_VARIABLE, raising=False)
+    path = results.save_results("99_toy", "default", {"a": 1})
+    assert path == tmp_results / "build" / "default" / "results" / "99_toy.json"
+    assert not (tmp_results / "results").exists()
+
+
+def test_results_dir_variable_sends_results_elsewhere(tmp_results, monkeypatch):
+    monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
+    monkeypatch.setenv(results.RESULTS_DIR_VARIABLE, str(tmp_results / "elsewhere"))
+    path = results.save_results("99_toy", "default", {"a": 1})
+    assert path == tmp_results / "elsewhere" / "99_toy.json"
+    assert not (tmp_results / "results").exists()
+
+
+def test_nan_is_refused_and_nothing_written(tmp_results, monkeypatch):
+    monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
     with pytest.raises(ValueError, match="finite"):
         results.save_results("99_toy", "default", {"loss": float("nan")})
     assert not list((tmp_results / "results").glob("*"))
