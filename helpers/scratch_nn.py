@@ -58,6 +58,8 @@ from typing import Any
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
+from helpers.verify import approx
+
 LEAKY_RELU_SLOPE = 0.01
 #: The original's hidden layer widths and input/output sizes.
 HIDDEN_LAYER_SIZES = (256, 128, 64, 32)
@@ -675,12 +677,13 @@ class ScratchMLP:
                 loss, accuracy = self._evaluate(X, y)
             self.history_["train_loss"].append(loss)
             self.history_["train_accuracy"].append(accuracy)
-            line = f"{log_prefix}epoch {epoch:3d}  train loss {loss:.4f} acc {accuracy:.4f}"
+            line = (f"{log_prefix}epoch {epoch:3d}  train loss {approx(loss)} "
+                    f"acc {approx(accuracy)}")
             if has_val:
                 val_loss, val_accuracy = self._evaluate(X_val, y_val)
                 self.history_["val_loss"].append(val_loss)
                 self.history_["val_accuracy"].append(val_accuracy)
-                line += f"  val loss {val_loss:.4f} acc {val_accuracy:.4f}"
+                line += f"  val loss {approx(val_loss)} acc {approx(val_accuracy)}"
             if log_every and (epoch % log_every == 0 or epoch == self.epochs):
                 print(line, file=stream)
             if self.early_stopping:
@@ -693,7 +696,7 @@ class ScratchMLP:
                     if waited >= self.patience:
                         if log_every:
                             print(f"{log_prefix}early stop after epoch {epoch}: best epoch "
-                                  f"{self.best_epoch_}, val loss {best_loss:.4f}", file=stream)
+                                  f"{self.best_epoch_}, val loss {approx(best_loss)}", file=stream)
                         break
         if self.early_stopping and best_params is not None:
             self.weights, self.biases = best_params

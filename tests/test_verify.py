@@ -1,0 +1,136 @@
+"""The verification of a re-run against the committed run (helpers/verify.py)."""
+
+import copy
+import json
+
+import pytest
+
+from helpers import verify
+from helpers.paths import RESULTS_DIR
+
+RULES = {"toy": {
+    "acc": {"kind": "abs", "tolerance": 0.01},
+    "best": {"kind": "one_of", "values": ["adam", "sgd"]},
+}}
+COMMITTED = {"acc": 0.90, "best": "adam", "n": 8000, "loss": 0.25, "names": ["a", "b"]}
+
+
+def test_flatten_names_every_leaf_by_its_path():
+    assert verify.flatten({"a": {"b": 1, "c": [2, {"d": 3}]}, "e": {}}) == {
+        "a/b": 1, "a/c/0": 2, "a/c/1/d": 3, "e": {}}
+
+
+def test_ranked_records_are_keyed_by_candidate():
+    ranked = {"grid": [{"candidate": 8, "mean": 0.85}, {"candidate": 4, "mean": 0.84}]}
+    swapped = {"grid": [{"candidate": 4, "mean": 0.84}, {"candidate": 8, "mean": 0.85}]}
+    assert verify.flatten(ranked) == verify.flatten(swapped) == {
+        "grid/candidate=8/candidate": 8, "grid/candidate=8/mean": 0.85,
+        "grid/candidate=4/candidate": 4, "grid/candidate=4/mean": 0.84}
+
+
+def test_identical_run_agrees_and_counts_each_kind():
+    verdict = verify.compare("toy", COMMITTED, copy.deepcopy(COMMITTED), RULES)
+    assert not verdict.failures
+    assert verdict.counts == {"exact": 3, "numerical": 1, "abs": 1, "one_of": 1}
+    assert verdict.lines("ref") == ["All 6 values agree with the committed run (ref). Verified."]
+
+
+@pytest.mark.parametrize("change, fails", [
+    ({"acc": 0.905}, False),            # within the measured tolerance
+    ({"acc": 0.92}, True),              # outside it
+    ({"best": "sgd"}, False),           # a measured outcome
+    ({"best": "lbfgs"}, True),          # never seen
+    ({"loss": 0.25 * (1 + 1e-12)}, False),  # last-digit noise of arithmetic
+    ({"loss": 0.2501}, True),           # a real change of an untrained float
+    ({"n": 8001}, True),                # exact
+    ({"n": 8000.0}, True),              # a float where the committed run has an int
+])
+def test_a_change_is_caught_exactly_when_it_exceeds_its_rule(change, fails):
+    rerun = {**COMMITTED, **change}
+    verdict = verify.compare("toy", COMMITTED, rerun, RULES)
+    assert bool(verdict.failures) == fails
+
+
+def test_missing_and_new_values_are_failures():
+    rerun = {k: v for k, v in COMMITTED.items() if k != "n"} | {"extra": 1}
+    failures = verify.compare("toy", COMMITTED, rerun, RULES).failures
+    assert any(f.startswith("n: in the committed run, missing") for f in failures)
+    assert any(f.startswith("extra: new in the re-run") for f in failures)
+
+
+def test_check_raises_with_every_disagreement(monkeypatch, capsys):
+    monkeypatch.delenv(verify.MODE_VARIABLE, raising=False)
+    monkeypatch.setattr(verify, "load_tolerances", lambda: RULES)
+    with pytest.raises(verify.VerificationError, match=r"acc: committed 0.9, re-run 0.99"):
+        verify.check("toy", "default", {**COMMITTED, "acc": 0.99}, COMMITTED)
+    assert "5 of 6 values agree with the committed run" in capsys.readouterr().out
+
+
+def test_report_mode_prints_instead_of_raising(monkeypatch, capsys):
+    monkeypatch.setenv(verify.MODE_VARIABLE, "report")
+    monkeypatch.setattr(verify, "load_tolerances", lambda: RULES)
+    verdict = verify.check("toy", "default", {**COMMITTED, "acc": 0.99}, COMMITTED)
+    assert len(verdict.failures) == 1
+    assert "  acc: committed 0.9, re-run 0.99" in capsys.readouterr().out
+
+
+def test_accept_mode_makes_the_run_its_own_reference(monkeypatch):
+    monkeypatch.setenv(verify.MODE_VARIABLE, "accept")
+    monkeypatch.setattr(verify, "load_tolerances", lambda: RULES)
+    assert not verify.check("toy", "default", {**COMMITTED, "acc": 0.5}, COMMITTED).failures
+
+
+def test_unknown_mode_is_an_error(monkeypatch):
+    monkeypatch.setenv(verify.MODE_VARIABLE, "lenient")
+    with pytest.raises(ValueError, match="NNSVM_VERIFY must be one of"):
+        verify.check("toy", "default", COMMITTED, COMMITTED)
+
+
+def test_other_profiles_have_nothing_to_verify_against(capsys):
+    assert verify.load_reference("03_scratch_nn", "smoke") is None
+    verify.check("03_scratch_nn", "smoke", {"a": 1}, None)
+    assert "nothing to verify against" in capsys.readouterr().out
+
+
+def test_missing_reference_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv(verify.MODE_VARIABLE, raising=False)
+    monkeypatch.setattr(verify, "RESULTS_DIR", tmp_path)
+    with pytest.raises(verify.VerificationError, match="no committed run to verify against"):
+        verify.load_reference("99_toy", "default")
+
+
+def test_approx_marks_a_trained_number():
+    assert verify.approx(0.91304) == "≈0.9130"
+    assert verify.approx_format(".2f")(1.0) == "≈1.00"
+
+
+# -------------------------------------------------- the committed runs and tolerances
+
+
+def committed_payloads():
+    return {path.stem: json.loads(path.read_text())["results"]
+            for path in sorted(RESULTS_DIR.glob("0*.json"))}
+
+
+def test_every_committed_run_verifies_against_itself():
+    rules = verify.load_tolerances()
+    for name, payload in committed_payloads().items():
+        assert not verify.compare(name, payload, copy.deepcopy(payload), rules).failures
+
+
+def test_tolerance_file_covers_only_values_the_committed_runs_have():
+    payloads = committed_payloads()
+    for name, leaves in verify.load_tolerances().items():
+        assert set(leaves) <= set(verify.flatten(payloads[name])), name
+        for leaf, rule in leaves.items():
+            if rule["kind"] == "abs":
+                assert 0 < rule["tolerance"] < 10, (name, leaf)
+
+
+def test_perturbed_committed_accuracy_is_caught():
+    """A deliberate change (a bug, a changed seed) of a learning network's accuracy fails."""
+    payload = committed_payloads()["03_scratch_nn"]
+    rerun = copy.deepcopy(payload)
+    rerun["configs"]["relu/random"]["test_accuracy"] -= 0.05
+    failures = verify.compare("03_scratch_nn", payload, rerun).failures
+    assert [f.split(":")[0] for f in failures] == ["configs/relu/random/test_accuracy"]
