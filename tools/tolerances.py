@@ -1,0 +1,232 @@
+"""Measure how far each trained number moves, and derive the tolerances ``make verify`` uses.
+
+``make tolerances`` (``python -m tools.tolerances measure`` then ``derive``) re-runs the
+notebooks at the default profile under *variants* of the machine and of the seeds:
+
+* BLAS threads 1 and 4 (ours: 2): OpenBLAS splits its sums differently;
+* NumPy without its AVX2/AVX-512 code paths (``NPY_DISABLE_CPU_FEATURES``);
+* other training seeds (``NNSVM_SEED_OFFSET``, ``helpers/seeds.py``): the spread a grader's
+  machine must stay inside, since a machine difference acts like a tiny perturbation of
+  the starting point and chaotic runs amplify it as far as another seed would.
+
+Each variant's notebooks run with papermill into ``build/tolerances/<variant>/`` and
+write their results there (``NNSVM_RESULTS_DIR``), never into ``results/``. ``derive``
+compares every leaf of every variant's results with the committed ``results/*.json``
+and writes ``results/tolerances.json``:
+
+* a number that no variant moved is compared *numerically* (relative 1e-9): it is the
+  result of arithmetic, not of training;
+* a number that moved gets ``tolerance = SAFETY * (largest move over all variants)``,
+  with a floor of one test image for accuracies, and the moves are recorded beside it;
+* a non-number (a ranking, a best parameter) that moved must be one of the values seen;
+* leaves that name a seed are settings and are compared exactly.
+
+Nothing here runs in ``make test``: the measurement takes about an hour on 2 cores.
+OPENBLAS_CORETYPE is never changed here (some machines need it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from helpers import pipeline, verify
+from helpers.paths import BUILD_DIR, RESULTS_DIR, relative
+from helpers.results import RESULTS_DIR_VARIABLE
+from helpers.seeds import SEED_OFFSET_VARIABLE
+
+MEASURE_DIR = BUILD_DIR / "tolerances"
+TOLERANCES_FILE = RESULTS_DIR / "tolerances.json"
+#: NumPy's dispatch groups above the x86-64-v2 baseline: AVX-512 (v4, ICL, SPR) and AVX2 (v3).
+NUMPY_SIMD_GROUPS = "X86_V4 AVX512_ICL AVX512_SPR X86_V3"
+
+#: Each variant: the environment its kernels get, and what it stands for.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "threads-1": {"env": {"OPENBLAS_NUM_THREADS": "1"},
+                  "about": "OpenBLAS with 1 thread (a grader with another core count)"},
+    "threads-4": {"env": {"OPENBLAS_NUM_THREADS": "4"},
+                  "about": "OpenBLAS with 4 threads"},
+    "numpy-no-avx": {"env": {"NPY_DISABLE_CPU_FEATURES": NUMPY_SIMD_GROUPS},
+                     "about": "NumPy without its AVX2/AVX-512 loops (other SIMD paths)"},
+    "seed-1": {"env": {SEED_OFFSET_VARIABLE: "1"}, "about": "every training seed + 1"},
+    "seed-2": {"env": {SEED_OFFSET_VARIABLE: "2"}, "about": "every training seed + 2"},
+    "seed-3": {"env": {SEED_OFFSET_VARIABLE: "3"}, "about": "every training seed + 3"},
+}
+MACHINE_VARIANTS = ("threads-1", "threads-4", "numpy-no-avx")
+#: Notebooks whose numbers come from training (01 and 02 are exact arithmetic).
+MEASURED_NOTEBOOKS = ("03", "04", "05", "06")
+
+
+def variant_dir(variant: str) -> Path:
+    return MEASURE_DIR / variant
+
+
+def measure(variant: str, notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> int:
+    """Run ``notebooks`` under ``variant``; return how many failed."""
+    if variant not in VARIANTS:
+        raise SystemExit(f"error: unknown variant {variant!r}: choose from {', '.join(VARIANTS)}")
+    out = variant_dir(variant)
+    # report: a seed variant is *meant* to differ from the committed run; say so, go on
+    env = {**VARIANTS[variant]["env"], RESULTS_DIR_VARIABLE: str(out / "results"),
+           verify.MODE_VARIABLE: "report"}
+    failed = 0
+    for path in pipeline._resolve(list(notebooks)):
+        start = time.perf_counter()
+        print(f"[{variant}] {path.name} ...", flush=True)
+        try:
+            pipeline.execute(path, out / "notebooks" / path.name, "default",
+                             failed_dir=out / "failed", log_output=False, env=env)
+        except pipeline.NotebookFailed as exc:
+            print(f"[{variant}] FAILED: {exc}", flush=True)
+            failed += 1
+            continue
+        print(f"[{variant}] {path.name} done in {time.perf_counter() - start:.0f} s", flush=True)
+    record = {"variant": variant, "env": VARIANTS[variant]["env"],
+              "machine": pipeline.environment_record(), "blas": blas_record(env)}
+    (out / "variant.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return failed
+
+
+def blas_record(env: Mapping[str, str]) -> list[dict]:
+    """threadpoolctl's view (library, version, kernel, threads) under ``env``."""
+    import subprocess
+
+    code = ("import json, numpy, scipy.linalg, threadpoolctl;"
+            "print(json.dumps(threadpoolctl.threadpool_info()))")
+    with pipeline.environment(env):
+        text = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True).stdout
+    keep = ("internal_api", "version", "architecture", "num_threads", "prefix")
+    return [{k: v for k, v in pool.items() if k in keep} for pool in json.loads(text)]
+
+
+#: tolerance = SAFETY x the largest move measured (the committed run is one draw too).
+SAFETY = 2.0
+#: ... but never below this fraction of the value (machine-only moves are ULP-sized).
+RELATIVE_FLOOR = 1e-6
+
+
+def is_setting(leaf: str) -> bool:
+    """Leaves that record a seed: settings, compared exactly (seed variants change them)."""
+    return "seed" in leaf
+
+
+def measured_results(notebook: str) -> dict[str, dict[str, Any]]:
+    """``{variant: flattened results}`` for every variant that has ``notebook``'s file."""
+    found = {}
+    for variant in VARIANTS:
+        path = variant_dir(variant) / "results" / f"{notebook}.json"
+        if path.is_file():
+            document = json.loads(path.read_text(encoding="utf-8"))
+            found[variant] = verify.flatten(document["results"])
+    return found
+
+
+def derive_rule(committed: Any, observed: Mapping[str, Any]) -> dict | None:
+    """The rule for one leaf from its committed value and each variant's value.
+
+    ``None`` when no variant moved it beyond the numerical comparison (the default).
+    """
+    numeric = verify.is_number(committed) and all(verify.is_number(v) for v in observed.values())
+    if numeric:
+        moves = {name: abs(float(value) - float(committed)) for name, value in observed.items()}
+        default = {"kind": "numerical" if isinstance(committed, float) else "exact"}
+        if all(verify.agrees(committed, value, default) for value in observed.values()):
+            return None
+        largest = max(moves.values())
+        tolerance = max(SAFETY * largest, RELATIVE_FLOOR * abs(float(committed)))
+        return {"kind": "abs", "tolerance": float(f"{tolerance:.3g}"),
+                "moves": {name: float(f"{move:.3g}") for name, move in moves.items()}}
+    if all(value == committed for value in observed.values()):
+        return None
+    values = [committed]
+    for value in observed.values():
+        if value not in values:
+            values.append(value)
+    return {"kind": "one_of", "values": values,
+            "moved_in": sorted(name for name, value in observed.items() if value != committed)}
+
+
+def derive(notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> dict:
+    """The tolerance document for ``notebooks`` from build/tolerances/ (see the docstring)."""
+    rules: dict[str, dict] = {}
+    used: set[str] = set()
+    for path in pipeline._resolve(list(notebooks)):
+        name = results_name(path)
+        committed = verify.flatten(json.loads(
+            (RESULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))["results"])
+        measured = measured_results(name)
+        if not measured:
+            raise SystemExit(f"error: no measurement of {name} under {relative(MEASURE_DIR)}: "
+                             f"run `python -m tools.tolerances measure` first")
+        used |= measured.keys()
+        leaves = {}
+        for leaf, value in committed.items():
+            observed = {variant: flat[leaf] for variant, flat in measured.items() if leaf in flat}
+            if is_setting(leaf) or not observed:
+                continue
+            rule = derive_rule(value, observed)
+            if rule is not None:
+                leaves[leaf] = rule
+        rules[name] = leaves
+    return {
+        "schema_version": 1,
+        "generated_by": "make tolerances (tools/tolerances.py); do not edit by hand",
+        "method": (f"tolerance = {SAFETY:g} x the largest move of the value over the variants "
+                   f"(at least {RELATIVE_FLOOR:g} of the value); a value no variant moved is "
+                   f"compared exactly or to 1e-9 relative; a choice that moved must be one "
+                   f"of the outcomes seen"),
+        "variants": {name: {"env": VARIANTS[name]["env"], "about": VARIANTS[name]["about"]}
+                     for name in VARIANTS if name in used},
+        "notebooks": rules,
+    }
+
+
+def results_name(notebook: Path) -> str:
+    """The results file a notebook writes (``03_scratch_nn`` for notebook 03)."""
+    prefix = notebook.name[:2]
+    matches = sorted(RESULTS_DIR.glob(f"{prefix}_*.json"))
+    if len(matches) != 1:
+        raise SystemExit(f"error: expected one results/{prefix}_*.json, found {len(matches)}")
+    return matches[0].stem
+
+
+def derive_and_write(path: Path = TOLERANCES_FILE) -> None:
+    document = derive()
+    text = json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    for notebook, leaves in document["notebooks"].items():
+        kinds = [rule["kind"] for rule in leaves.values()]
+        print(f"{notebook}: {kinds.count('abs')} trained numbers with a tolerance, "
+              f"{kinds.count('one_of')} trained choices")
+    print(f"wrote {relative(path)} from {len(document['variants'])} variants")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.tolerances", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("measure", help="run the notebooks under variants")
+    run.add_argument("variants", nargs="*", default=list(VARIANTS),
+                     help=f"which (default: all): {', '.join(VARIANTS)}")
+    run.add_argument("--notebooks", nargs="+", default=list(MEASURED_NOTEBOOKS))
+    sub.add_parser("derive", help=f"write {relative(TOLERANCES_FILE)} from the measurements")
+    args = parser.parse_args(argv)
+    if args.command == "measure":
+        failed = 0
+        for variant in args.variants:
+            failed += measure(variant, args.notebooks)
+        return 1 if failed else 0
+    derive_and_write()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
