@@ -21,7 +21,8 @@ ifneq ($(words $(PROFILE)),1)
 $(error PROFILE must be one word: smoke, default or full)
 endif
 
-.PHONY: help venv data run-all test lint unit nbval verify bench report html clean
+.PHONY: help venv data run-all test lint unit nbval verify bench report html clean \
+	grade grade-template grade-reference grade-example student
 
 help: ## list the targets
 	@echo "Usage: make <target> [PROFILE=smoke|default|full]"
@@ -44,8 +45,8 @@ data: $(STAMP) ## fetch and verify the datasets the PROFILE needs
 run-all: data ## execute every notebook (incrementally) with papermill
 	$(PY) -m helpers.pipeline run --profile $(PROFILE)
 
-lint: $(STAMP) ## ruff over helpers/ and tests/
-	$(VENV)/bin/ruff check helpers tests
+lint: $(STAMP) ## ruff over helpers/, tools/ and tests/
+	$(VENV)/bin/ruff check helpers tools tests
 
 unit: data ## unit tests (and every notebook at the smoke profile)
 	$(PY) -m pytest tests
@@ -68,6 +69,24 @@ report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.jso
 
 html: $(STAMP) ## export executed notebooks to build/html/
 	$(PY) -m helpers.report html
+
+# SUBMISSION / SUBMISSIONS reach Python through the environment (make exports
+# command-line variables), never through the recipe text, so no path is ever
+# parsed by a shell; tools/grading/cli.py validates them.
+grade: $(STAMP) ## grade SUBMISSION=<answers.toml> or SUBMISSIONS=<folder> into build/grading/
+	$(PY) -m tools.grading grade
+
+grade-template: $(STAMP) ## the commented answers template: build/grading/answers-template.toml
+	$(PY) -m tools.grading template
+
+grade-reference: $(STAMP) ## the full-marks answers: build/grading/reference.toml
+	$(PY) -m tools.grading reference
+
+grade-example: $(STAMP) ## the original's answers (from the ledger) and grade report in results/grading/
+	$(PY) -m tools.grading example
+
+student: $(STAMP) ## hand-out notebooks with exercise stubs + answers template in build/student/
+	$(PY) -m tools.student
 
 clean: ## remove build/ (keeps .venv, data/ and committed outputs)
 	rm -rf build
