@@ -70,9 +70,11 @@ report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.jso
 html: $(STAMP) ## export executed notebooks to build/html/
 	$(PY) -m helpers.report html
 
-# SUBMISSION / SUBMISSIONS reach Python through the environment (make exports
-# command-line variables), never through the recipe text, so no path is ever
-# parsed by a shell; tools/grading/cli.py validates them.
+# SUBMISSION / SUBMISSIONS reach Python through the environment, unexpanded
+# ($(value ...)), never through the recipe text, so no path is ever parsed by a
+# shell or by make; tools/grading/cli.py validates them.
+grade: export GRADE_SUBMISSION := $(value SUBMISSION)
+grade: export GRADE_SUBMISSIONS := $(value SUBMISSIONS)
 grade: $(STAMP) ## grade SUBMISSION=<answers.toml> or SUBMISSIONS=<folder> into build/grading/
 	$(PY) -m tools.grading grade
 

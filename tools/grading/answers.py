@@ -214,7 +214,8 @@ def _check_item(item: Item, data: dict, broken: dict[str, str], answers: Answers
             answers.problems[item.id] = f"not graded: {broken[prefix]}"
             return
         if not isinstance(node, dict) or part not in node:
-            answers.problems[item.id] = f"missing: no [{item.table}] table with {item.key!r}"
+            answers.problems[item.id] = (f"not graded: {broken['']}" if "" in broken else
+                                         f"missing: no [{item.table}] table with {item.key!r}")
             return
         node = node[part]
     if not isinstance(node, dict):
@@ -316,7 +317,7 @@ def _note_unknown_keys(data: dict, answers: Answers) -> None:
             siblings_tables = [t for t in TABLES]
             close = difflib.get_close_matches(path, siblings_tables + list(ITEMS_BY_ID), 1)
         else:
-            close = difflib.get_close_matches(path.rsplit(".", 1)[-1], siblings, 1)
+            close = difflib.get_close_matches(path.rsplit(".", 1)[-1], siblings, 1, 0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         line = answers.lines.get(path)
         where = f" (line {line})" if line else ""

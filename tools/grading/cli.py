@@ -1,10 +1,11 @@
 """Command line: ``python -m tools.grading {grade,template,reference,example}``.
 
-``grade`` takes the submission from ``--submission``/``--submissions`` or, as the
-Makefile passes them, from the environment variables ``SUBMISSION`` (one file) and
-``SUBMISSIONS`` (a folder: every ``*.toml`` in it). Paths are only ever opened, never
-handed to a shell. Everything is written under ``build/grading/``; only ``example``
-(the committed worked example) writes to ``results/grading/``.
+``grade`` takes the submission from ``--submission``/``--submissions`` or from the
+environment: ``SUBMISSION`` (one file) or ``SUBMISSIONS`` (a folder: every ``*.toml``
+in it), which the Makefile passes on unexpanded as ``GRADE_SUBMISSION(S)``. Paths
+are only ever opened, never handed to a shell. Everything is written under
+``build/grading/``; only ``example`` (the committed worked example) writes to
+``results/grading/``.
 """
 
 from __future__ import annotations
@@ -99,13 +100,18 @@ def write_example() -> int:
     return 0
 
 
+def _from_environment(name: str) -> str:
+    """``GRADE_<name>`` (the Makefile's unexpanded copy) or else ``<name>``."""
+    return os.environ.get(f"GRADE_{name}") or os.environ.get(name, "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.grading", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     grade_cmd = commands.add_parser("grade", help="grade one answers file or a folder")
-    grade_cmd.add_argument("--submission", default=os.environ.get("SUBMISSION", ""))
-    grade_cmd.add_argument("--submissions", default=os.environ.get("SUBMISSIONS", ""))
+    grade_cmd.add_argument("--submission", default=_from_environment("SUBMISSION"))
+    grade_cmd.add_argument("--submissions", default=_from_environment("SUBMISSIONS"))
     commands.add_parser("template", help="write build/grading/answers-template.toml")
     commands.add_parser("reference", help="write build/grading/reference.toml")
     commands.add_parser("example", help="the original's answers and reports in results/grading/")
