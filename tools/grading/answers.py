@@ -306,18 +306,14 @@ def check_value(item: Item, raw: Any) -> Any:
 
 
 def _note_unknown_keys(data: dict, answers: Answers) -> None:
-    """Add a note for every key that is no item and no table of the format."""
-    known_tables = {t.rsplit(".", n)[0] for t in TABLES for n in range(t.count(".") + 1)}
+    """Add a note for every key that is no item of the format (with a close match)."""
     for path in _leaf_paths(data):
-        if path in ITEMS_BY_ID or path in known_tables:
-            continue
-        table = path.rsplit(".", 1)[0] if "." in path else ""
-        siblings = [i.key for i in ITEMS if i.table == table]
-        if not siblings:
-            siblings_tables = [t for t in TABLES]
-            close = difflib.get_close_matches(path, siblings_tables + list(ITEMS_BY_ID), 1)
-        else:
-            close = difflib.get_close_matches(path.rsplit(".", 1)[-1], siblings, 1, 0.5)
+        if path in ITEMS_BY_ID or path in TABLES:
+            continue  # a value where a table belongs is reported on its items
+        table, _, key = path.rpartition(".")
+        siblings = [item.key for item in ITEMS if item.table == table]
+        close = (difflib.get_close_matches(key, siblings, 1, 0.5) if siblings
+                 else difflib.get_close_matches(path, list(TABLES), 1, 0.5))
         hint = f"; did you mean {close[0]!r}?" if close else ""
         line = answers.lines.get(path)
         where = f" (line {line})" if line else ""
@@ -329,8 +325,8 @@ def _leaf_paths(node: dict, prefix: str = "") -> list[str]:
     paths = []
     for key, value in node.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict) and (path in {t for t in TABLES} or any(
-                t.startswith(path + ".") for t in TABLES)):
+        if isinstance(value, dict) and any(t == path or t.startswith(path + ".")
+                                           for t in TABLES):
             paths += _leaf_paths(value, path + ".")
         else:
             paths.append(path)

@@ -17,12 +17,7 @@ from decimal import Decimal
 from tools.grading.marking import Grade, Mark
 from tools.grading.questions import ITEMS, TABLES
 from tools.grading.rubric import points_text
-from tools.grading.tolerances import (
-    DEFAULT_ACCURACY_TOLERANCE,
-    HAND_TEXT,
-    Spread,
-    spread_for,
-)
+from tools.grading.tolerances import DEFAULT_ACCURACY_TOLERANCE, HAND_TEXT, spread_for
 
 SECTION_TITLES = {"backprop": "Backpropagation by hand", "svm": "Hard-margin SVMs",
                   "experiments": "Experiments"}
@@ -236,6 +231,3 @@ def class_csv(grades: Sequence[tuple[str, Grade]]) -> str:
                          points_text(grade.total), points_text(grade.max_total)])
     return buffer.getvalue()
 
-
-__all__ = ["Spread", "class_csv", "console_table", "html_report", "markdown_report",
-           "total_line"]
