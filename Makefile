@@ -32,7 +32,8 @@ ifeq ($(ACCEPT),1)
 run-all: export NNSVM_VERIFY := accept
 endif
 
-.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench report html clean
+.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench report \
+	html clean grade grade-template grade-reference grade-example student
 
 help: ## list the targets
 	@echo "Usage: make <target> [PROFILE=smoke|default|full]"
@@ -84,6 +85,26 @@ report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.jso
 
 html: $(STAMP) ## export executed notebooks to build/html/
 	$(PY) -m helpers.report html
+
+# SUBMISSION / SUBMISSIONS reach Python through the environment, unexpanded
+# ($(value ...)), never through the recipe text, so no path is ever parsed by a
+# shell or by make; tools/grading/cli.py validates them.
+grade: export GRADE_SUBMISSION := $(value SUBMISSION)
+grade: export GRADE_SUBMISSIONS := $(value SUBMISSIONS)
+grade: $(STAMP) ## grade SUBMISSION=<answers.toml> or SUBMISSIONS=<folder> into build/grading/
+	$(PY) -m tools.grading grade
+
+grade-template: $(STAMP) ## the commented answers template: build/grading/answers-template.toml
+	$(PY) -m tools.grading template
+
+grade-reference: $(STAMP) ## the full-marks answers: build/grading/reference.toml
+	$(PY) -m tools.grading reference
+
+grade-example: $(STAMP) ## the original's answers (from the ledger) and grade report in results/grading/
+	$(PY) -m tools.grading example
+
+student: $(STAMP) ## hand-out notebooks with exercise stubs + answers template in build/student/
+	$(PY) -m tools.student
 
 clean: ## remove build/ (keeps .venv, data/ and committed outputs)
 	rm -rf build
