@@ -56,8 +56,10 @@ data: $(STAMP) ## fetch and verify the datasets the PROFILE needs
 run-all: data ## execute every notebook (incrementally) with papermill [ACCEPT=1]
 	$(PY) -m helpers.pipeline run --profile $(PROFILE)
 
-lint: $(STAMP) ## ruff over helpers/, tools/ and tests/
-	$(VENV)/bin/ruff check helpers tools tests
+lint: $(STAMP) ## ruff over helpers/, tools/ and tests/; the GitHub Actions workflow
+	$(VENV)/bin/ruff check helpers tools tests conftest.py
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 
 unit: data ## unit tests (and every notebook at the smoke profile)
 	$(PY) -m pytest tests
