@@ -1,0 +1,47 @@
+"""Deriving tolerances from measured moves (tools/tolerances.py)."""
+
+import pytest
+
+from helpers import verify
+from tools import tolerances
+
+
+def test_a_value_no_variant_moved_keeps_the_default_comparison():
+    assert tolerances.derive_rule(0.25, {"seed-1": 0.25, "threads-1": 0.25 * (1 + 1e-13)}) is None
+    assert tolerances.derive_rule(100, {"seed-1": 100}) is None
+    assert tolerances.derive_rule("relu", {"seed-1": "relu"}) is None
+
+
+def test_a_moved_number_gets_twice_its_largest_move():
+    rule = tolerances.derive_rule(0.913, {"seed-1": 0.905, "threads-1": 0.913, "seed-2": 0.92})
+    assert rule["kind"] == "abs"
+    assert rule["tolerance"] == pytest.approx(tolerances.SAFETY * 0.008)
+    assert rule["moves"] == {"seed-1": pytest.approx(0.008), "threads-1": 0.0,
+                             "seed-2": pytest.approx(0.007)}
+    # the derived rule accepts every measured variant, and not much more
+    for value in (0.905, 0.92):
+        assert verify.agrees(0.913, value, rule)
+    assert not verify.agrees(0.913, 0.94, rule)
+
+
+def test_machine_sized_moves_get_a_relative_floor():
+    rule = tolerances.derive_rule(2.0, {"threads-1": 2.0 + 4e-9})
+    assert rule["tolerance"] == pytest.approx(2e-6)
+
+
+def test_a_moved_choice_must_be_one_of_the_outcomes_seen():
+    rule = tolerances.derive_rule("relu", {"seed-1": "tanh", "seed-2": "relu", "t": None})
+    assert rule == {"kind": "one_of", "values": ["relu", "tanh", None], "moved_in": ["seed-1", "t"]}
+    assert verify.agrees("relu", "tanh", rule) and not verify.agrees("relu", "identity", rule)
+
+
+def test_seeds_are_settings():
+    assert tolerances.is_setting("settings/train_seed")
+    assert tolerances.is_setting("seeds/cv")
+    assert not tolerances.is_setting("configs/relu/random/test_accuracy")
+
+
+def test_every_variant_is_described_and_none_changes_the_blas_kernel():
+    for name, info in tolerances.VARIANTS.items():
+        assert info["about"] and info["env"], name
+        assert "OPENBLAS_CORETYPE" not in info["env"]
