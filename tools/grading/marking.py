@@ -4,8 +4,9 @@ Every item gets all its points or none. An answer earns them when it is
 
 * **correct**: it agrees with the reference (hand work: :func:`hand_close`;
   experiments: the measured spread, :func:`tools.grading.tolerances.spread_for`), or
-* **carried forward** (backprop and SVM only): it is wrong, but it is exactly what
-  follows from the submission's own earlier answers.
+* **carried forward** (backprop and SVM only): it is wrong, but it is what follows
+  from the submission's own earlier answers, to the same hand-work precision
+  (:func:`hand_close` against the value recomputed exactly from them).
 
 Error carried forward, backprop. Sample ``k`` starts from the parameters the
 submission gave after sample ``k - 1`` (the given start values for sample 1), and each
