@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.files import atomic_write
 from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
 from helpers.profiles import get_profile
 from helpers.results import COMMIT_VARIABLE
@@ -97,16 +98,8 @@ def _text(text) -> str:
 
 def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
     """Write ``nb`` atomically (temporary file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            nbformat.write(nb, handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = nbformat.writes(nb)
+    atomic_write(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write
 
 
 # --------------------------------------------------------------------------- fingerprint
@@ -204,10 +197,7 @@ def _read_stamps(path: Path) -> dict[str, str]:
 
 
 def _write_stamps(path: Path, stamps: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(stamps, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(stamps, indent=2, sort_keys=True) + "\n")
 
 
 RUN_RECORD_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "matplotlib",

@@ -27,10 +27,8 @@ import argparse
 import base64
 import html
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +37,7 @@ from typing import Any
 import nbformat
 
 from helpers import ledger as ledger_mod
+from helpers.files import atomic_write
 from helpers.ledger import LedgerEntry, LedgerError, LedgerRow
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, RESULTS_DIR, relative
 from helpers.profiles import PROFILE_NAMES, get_profile
@@ -812,20 +811,6 @@ def build(profile: str = "default", folder: Path | None = None,
                   figures=figures, readme_block=readme_block(results, rows), rows=rows)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder + rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(report: Report, folder: Path, readme_path: Path | None = None) -> list[Path]:
     """Write the built report into ``folder`` (and the README block); return the paths.
 
@@ -837,14 +822,14 @@ def write_report(report: Report, folder: Path, readme_path: Path | None = None) 
     for fig in report.figures:
         target = figures_dir / fig.filename
         if not target.is_file() or target.read_bytes() != fig.png:
-            write_atomic(target, fig.png)
+            atomic_write(target, fig.png)
         written.append(target)
     if figures_dir.is_dir():
         for stale in figures_dir.glob("*.png"):
             if FIGURE_NAME.match(stale.name) and stale.name not in names:
                 stale.unlink()
     for name, text in (("REPORT.md", report.markdown), ("report.html", report.html)):
-        write_atomic(folder / name, text.encode("utf-8"))
+        atomic_write(folder / name, text.encode("utf-8"))
         written.append(folder / name)
     if readme_path is not None:
         if not readme_path.is_file():
@@ -859,7 +844,7 @@ def write_report(report: Report, folder: Path, readme_path: Path | None = None) 
                       "markers; results block not written", file=sys.stderr)
             else:
                 if new != text:
-                    write_atomic(readme_path, new.encode("utf-8"))
+                    atomic_write(readme_path, new.encode("utf-8"))
                 written.append(readme_path)
     return written
 
@@ -885,7 +870,7 @@ def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
             continue
         body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
         target = out_dir / (source.stem + ".html")
-        write_atomic(target, body.encode("utf-8"))
+        atomic_write(target, body.encode("utf-8"))
         written.append(target)
         title = notebook_title(executed)
         items.append(f'<li><a href="{html.escape(target.name)}">{html.escape(source.name)}</a>'
@@ -893,7 +878,7 @@ def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
     index = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              "<title>Executed notebooks</title></head><body><h1>Executed notebooks "
              f"(profile {html.escape(profile)})</h1><ul>{''.join(items)}</ul></body></html>\n")
-    write_atomic(out_dir / "index.html", index.encode("utf-8"))
+    atomic_write(out_dir / "index.html", index.encode("utf-8"))
     written.append(out_dir / "index.html")
     for name in missing:
         print(f"warning: notebooks/{name} has not been executed (no outputs) for profile "

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from helpers.files import atomic_write
 from helpers.paths import BUILD_DIR, REPO_ROOT, RESULTS_DIR
 from helpers.profiles import get_profile
 
@@ -78,17 +78,7 @@ def save_results(notebook: str, profile: str, payload: dict[str, Any]) -> Path:
         "results": _to_builtin(payload),
     }
     text = json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    target = out_dir / f"{notebook}.json"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{notebook}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(out_dir / f"{notebook}.json", text)
 
 
 def load_results(notebook: str, profile: str = "default") -> dict[str, Any]:

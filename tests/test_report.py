@@ -297,20 +297,6 @@ def test_broken_ledger(env, capsys):
     assert_refused(env, capsys, "ledger.toml: no [[group]] tables")
 
 
-def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "REPORT.md"
-    target.write_text("old")
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(report.os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        report.write_atomic(target, b"new")
-    assert target.read_text() == "old"
-    assert list(tmp_path.iterdir()) == [target]
-
-
 # ------------------------------------------------------------------------ the README
 
 

@@ -8,11 +8,10 @@ folder before anything is written.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from helpers.files import atomic_write
 from helpers.paths import BUILD_DIR
 
 GRADING_DIR = BUILD_DIR / "grading"
@@ -59,12 +58,4 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     A reader never sees a half-written file; on error nothing is left behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
