@@ -144,6 +144,29 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+@dataclass(frozen=True)
+class Splits:
+    """Train/validation/test arrays of one dataset: ``X_*`` float64 ``(n, 784)`` pixels in
+    [0, 1], ``y_*`` int labels (MNIST in notebook 03, Fashion-MNIST in 04-06)."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "validation": len(self.y_val),
+                "test": len(self.y_test)}
+
+    def eval_sets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{"train": (X, y), "validation": ..., "test": ...}``."""
+        return {"train": (self.X_train, self.y_train),
+                "validation": (self.X_val, self.y_val),
+                "test": (self.X_test, self.y_test)}
+
+
 class DataError(RuntimeError):
     """A dataset file is missing, corrupt, truncated or malformed (the message says which)."""
 

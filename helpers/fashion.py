@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 from sklearn.model_selection import train_test_split
 
-from helpers.data import FASHION_CLASSES, load_fashion_mnist
+from helpers.data import FASHION_CLASSES, Splits, load_fashion_mnist
 from helpers.profiles import get_profile
 from helpers.seeds import FASHION_SPLIT_SEED
 from helpers.verify import approx
@@ -28,29 +27,7 @@ SPLIT_SEED = FASHION_SPLIT_SEED
 VALIDATION_FRACTION = 0.2
 
 
-@dataclass(frozen=True)
-class FashionSplits:
-    """Pixels ``(n, 784)`` float64 in [0, 1] and int64 labels for each split."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.y_train), "validation": len(self.y_val),
-                "test": len(self.y_test)}
-
-    def eval_sets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """``{"train": (X, y), "validation": ..., "test": ...}`` for :func:`train_epochs`."""
-        return {"train": (self.X_train, self.y_train),
-                "validation": (self.X_val, self.y_val),
-                "test": (self.X_test, self.y_test)}
-
-
-def load_fashion_splits(profile: str, seed: int = SPLIT_SEED) -> FashionSplits:
+def load_fashion_splits(profile: str, seed: int = SPLIT_SEED) -> Splits:
     """The profile's Fashion-MNIST train/validation/test splits (see module docstring)."""
     sizes = get_profile(profile)
     (x_pool, y_pool), (x_test, y_test) = load_fashion_mnist(
@@ -60,7 +37,7 @@ def load_fashion_splits(profile: str, seed: int = SPLIT_SEED) -> FashionSplits:
         x_pool, y_pool, test_size=VALIDATION_FRACTION, stratify=y_pool, random_state=seed
     )
     scale = 1.0 / 255.0
-    return FashionSplits(
+    return Splits(
         X_train=x_train * scale, y_train=y_train,
         X_val=x_val * scale, y_val=y_val,
         X_test=x_test * scale, y_test=y_test,

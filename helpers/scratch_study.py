@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers import seeds
+from helpers.data import Splits
 from helpers.scratch_nn import ScratchMLP, softmax
 from helpers.verify import approx
 
@@ -42,22 +43,6 @@ CONFIG_KEYS = tuple(config_key(a, i) for a in ACTIVATION_NAMES for i in INIT_NAM
 
 
 # ------------------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class Splits:
-    """Train/validation/test arrays: ``X_*`` float64 ``(n, 784)`` in [0, 1], ``y_*`` int."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.y_train), "validation": len(self.y_val),
-                "test": len(self.y_test)}
 
 
 def split_sizes(n: int) -> tuple[int, int, int]:
