@@ -20,18 +20,17 @@ mini-batch order every epoch (see :func:`make_autoencoder`).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from helpers import seeds
+from helpers.fashion import counting_convergence_warnings
 
 #: Hidden layers of the autoencoder (784 -> 128 -> 64 -> 32 -> 64 -> 128 -> 784).
 AUTOENCODER_LAYERS = (128, 64, 32, 64, 128)
@@ -175,17 +174,11 @@ def replay_original_epoch_loop(activation: str, X_train: np.ndarray, n_calls: in
                          solver="adam", max_iter=1, learning_rate_init=learning_rate,
                          random_state=seed)
     train_mse = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with counting_convergence_warnings() as convergence:
         for _ in range(n_calls):
             model.fit(X_train, X_train)
             train_mse.append(float(np.mean((X_train - model.predict(X_train)) ** 2)))
-    n_convergence = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-    for warning in caught:
-        if not issubclass(warning.category, ConvergenceWarning):
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
-    return {"train_mse": train_mse, "convergence_warnings": n_convergence, "model": model}
+    return {"train_mse": train_mse, "convergence_warnings": len(convergence), "model": model}
 
 
 def make_feature_classifier(max_iter: int, seed: int = CLASSIFIER_SEED,
@@ -204,17 +197,9 @@ def fit_reporting_convergence(estimator, X: np.ndarray, y: np.ndarray) -> dict:
     (training loss not improving by ``tol`` for ``n_iter_no_change`` epochs) fired.
     Any other warning is re-issued unchanged.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with counting_convergence_warnings() as convergence:
         estimator.fit(X, y)
-    hit_max_iter = False
-    for warning in caught:
-        if issubclass(warning.category, ConvergenceWarning):
-            hit_max_iter = True
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
-    return {"n_iter": int(estimator.n_iter_), "converged": not hit_max_iter}
+    return {"n_iter": int(estimator.n_iter_), "converged": not convergence}
 
 
 def split_accuracies(estimator, splits: Mapping[str, tuple[np.ndarray, np.ndarray]]

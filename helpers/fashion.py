@@ -9,6 +9,7 @@ from the official IDX files, so its 8,000/2,000 images are not the same images.)
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Mapping
 
@@ -25,6 +26,26 @@ from helpers.verify import approx
 
 SPLIT_SEED = FASHION_SPLIT_SEED
 VALIDATION_FRACTION = 0.2
+
+
+@contextlib.contextmanager
+def counting_convergence_warnings():
+    """Count scikit-learn's ConvergenceWarning inside the block instead of printing it.
+
+    With a fixed epoch budget "max_iter reached" is expected, not a fault: the block
+    yields a list that, once the block ends, holds one entry per ConvergenceWarning.
+    Every other warning is re-issued unchanged (it is not ours to hide).
+    """
+    convergence: list[warnings.WarningMessage] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield convergence
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            convergence.append(warning)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
 
 
 def load_fashion_splits(profile: str, seed: int = SPLIT_SEED) -> Splits:

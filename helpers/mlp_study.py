@@ -30,7 +30,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils.parallel import Parallel, delayed
 
 from helpers import seeds
-from helpers.fashion import train_epochs
+from helpers.fashion import counting_convergence_warnings, train_epochs
 
 #: Hidden layers of every classifier in notebooks 04 and 05 (784 -> 128 -> 64 -> 32 -> 10).
 HIDDEN_LAYERS = (128, 64, 32)
@@ -126,14 +126,9 @@ def compare_epoch_mechanisms(X: np.ndarray, y: np.ndarray, n_calls: int,
     refit = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, activation=activation,
                           max_iter=1, warm_start=True,
                           random_state=np.random.RandomState(seed), **ACTIVATION_STUDY_SETTINGS)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
+    with counting_convergence_warnings() as convergence:
         for _ in range(n_calls):
             refit.fit(X, y)
-    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
-    for other in caught:  # anything else is not ours to hide
-        if not issubclass(other.category, ConvergenceWarning):
-            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     incremental = activation_classifier(activation, seed)
     for _ in range(n_calls):
         incremental.partial_fit(X, y, classes=np.unique(y))
