@@ -8,7 +8,7 @@ submission's reported grid-search numbers (:data:`ORIGINAL_GRID`).
 Activation study
     ``MLPClassifier(hidden_layer_sizes=(128, 64, 32))``, adam, batch 128, learning rate
     2e-5, one epoch per ``partial_fit`` call (:func:`helpers.fashion.train_epochs`), for
-    each of :data:`ACTIVATIONS`; per epoch the log-loss
+    each of :data:`MLP_ACTIVATIONS`; per epoch the log-loss
     ``-(1/n) sum_i log p_i[y_i]`` and accuracy on train, validation and test.
 
 Grid search
@@ -35,7 +35,7 @@ from helpers.fashion import counting_convergence_warnings, train_epochs
 #: Hidden layers of every classifier in notebooks 04 and 05 (784 -> 128 -> 64 -> 32 -> 10).
 HIDDEN_LAYERS = (128, 64, 32)
 #: The four hidden-layer activations scikit-learn offers, in the original's order.
-ACTIVATIONS = ("logistic", "tanh", "relu", "identity")
+MLP_ACTIVATIONS = ("logistic", "tanh", "relu", "identity")
 #: Optimiser settings of the activation study (the original's code; its text said 0.002).
 ACTIVATION_STUDY_SETTINGS = {"solver": "adam", "batch_size": 128, "learning_rate_init": 2e-5}
 #: The original's grid (3 x 3 x 2 = 18 candidates).
@@ -61,8 +61,8 @@ def activation_classifier(activation: str, seed: int = ESTIMATOR_SEED) -> MLPCla
     scikit-learn re-seeds at every ``partial_fit`` call and every epoch after the first
     would visit the mini-batches in the same order.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}: choose one of {ACTIVATIONS}")
+    if activation not in MLP_ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}: choose one of {MLP_ACTIVATIONS}")
     return MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, activation=activation,
                          random_state=np.random.RandomState(seed), **ACTIVATION_STUDY_SETTINGS)
 
@@ -78,7 +78,7 @@ def _train_one_activation(activation: str, eval_sets: Mapping[str, tuple], n_epo
 def run_activation_study(
     eval_sets: Mapping[str, tuple[np.ndarray, np.ndarray]],
     n_epochs: int,
-    activations: Sequence[str] = ACTIVATIONS,
+    activations: Sequence[str] = MLP_ACTIVATIONS,
     seed: int = ESTIMATOR_SEED,
     n_jobs: int = -1,
 ) -> dict[str, pd.DataFrame]:
