@@ -45,3 +45,24 @@ def test_every_variant_is_described_and_none_changes_the_blas_kernel():
     for name, info in tolerances.VARIANTS.items():
         assert info["about"] and info["env"], name
         assert "OPENBLAS_CORETYPE" not in info["env"]
+
+
+def test_a_conclusion_another_seed_decides_otherwise_allows_both(tmp_path, monkeypatch):
+    import json
+
+    from helpers.paths import RESULTS_DIR
+
+    folder = tmp_path / "seed-1" / "results"
+    folder.mkdir(parents=True)
+    for name in ("03_scratch_nn", "04_fashion_mlp_activations", "06_fashion_autoencoder_features"):
+        document = json.loads((RESULTS_DIR / f"{name}.json").read_text())
+        if name == "03_scratch_nn":  # another seed: leaky relu ahead of relu
+            configs = document["results"]["configs"]
+            configs["leaky_relu/random"]["test_accuracy"] = (
+                configs["relu/random"]["test_accuracy"] + 0.001)
+        (folder / f"{name}.json").write_text(json.dumps(document))
+    monkeypatch.setattr(tolerances, "variant_dir", lambda variant: tmp_path / variant)
+    rules: dict = {}
+    tolerances.add_conclusion_rules(rules)
+    assert rules == {"03_scratch_nn": {"conclusions/scratch_best_activation_random": {
+        "kind": "one_of", "values": ["relu", "leaky_relu"], "moved_in": ["seed-1"]}}}

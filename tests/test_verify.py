@@ -121,7 +121,8 @@ def test_every_committed_run_verifies_against_itself():
 def test_tolerance_file_covers_only_values_the_committed_runs_have():
     payloads = committed_payloads()
     for name, leaves in verify.load_tolerances().items():
-        assert set(leaves) <= set(verify.flatten(payloads[name])), name
+        measured = {leaf for leaf in leaves if not leaf.startswith("conclusions/")}  # grading's
+        assert measured <= set(verify.flatten(payloads[name])), name
         for leaf, rule in leaves.items():
             if rule["kind"] == "abs":
                 assert 0 < rule["tolerance"] < 10, (name, leaf)

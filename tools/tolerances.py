@@ -175,6 +175,7 @@ def derive(notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> dict:
             if rule is not None:
                 leaves[leaf] = rule
         rules[name] = leaves
+    add_conclusion_rules(rules)
     return {
         "schema_version": 1,
         "generated_by": "make tolerances (tools/tolerances.py); do not edit by hand",
@@ -186,6 +187,34 @@ def derive(notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> dict:
                      for name in VARIANTS if name in used},
         "notebooks": rules,
     }
+
+
+def add_conclusion_rules(rules: dict[str, dict]) -> None:
+    """Rules for the grader's written conclusions (``conclusions/<key>``): each variant's
+    results decide them as the committed ones do; a choice that moved is ``one_of``."""
+    from tools.grading.questions import ITEMS
+    from tools.grading.reference import CONCLUSION_NOTEBOOKS, decide_conclusions
+
+    def payloads(folder: Path) -> dict[str, dict] | None:
+        paths = [folder / f"{name}.json" for name in CONCLUSION_NOTEBOOKS]
+        if not all(path.is_file() for path in paths):
+            return None
+        return {path.stem: json.loads(path.read_text(encoding="utf-8"))["results"]
+                for path in paths}
+
+    committed = decide_conclusions(payloads(RESULTS_DIR))
+    observed: dict[str, dict[str, str]] = {item_id: {} for item_id in committed}
+    for variant in VARIANTS:
+        found = payloads(variant_dir(variant) / "results")
+        if found is not None:
+            for item_id, choice in decide_conclusions(found).items():
+                observed[item_id][variant] = choice
+    where = {item.id: (item.notebook, item.results_path) for item in ITEMS}
+    for item_id, choice in committed.items():
+        rule = derive_rule(choice, observed[item_id]) if observed[item_id] else None
+        if rule is not None:
+            notebook, path = where[item_id]
+            rules.setdefault(notebook, {})[path] = rule
 
 
 def results_name(notebook: Path) -> str:

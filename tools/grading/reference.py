@@ -12,6 +12,7 @@ the original's worked example) with a comment per value.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -93,6 +94,29 @@ def _argbest(scores: dict[str, float], highest: bool) -> str:
     return next(name for name, value in scores.items() if value == best)
 
 
+#: The notebooks whose results decide the written conclusions.
+CONCLUSION_NOTEBOOKS = ("03_scratch_nn", "04_fashion_mlp_activations",
+                        "06_fashion_autoencoder_features")
+
+
+def decide_conclusions(payloads: Mapping[str, Mapping]) -> dict[str, str]:
+    """``{item id: choice}`` of the written conclusions, decided from the results payloads
+    of :data:`CONCLUSION_NOTEBOOKS` (the tolerance measurement decides them for each of
+    its runs too, to see which choices another seed or machine makes)."""
+    scratch = payloads["03_scratch_nn"]["configs"]
+    decided = {}
+    for init in ("random", "normal"):
+        decided[f"experiments.conclusions.scratch_best_activation_{init}"] = _argbest(
+            {a: scratch[f"{a}/{init}"]["test_accuracy"] for a in SCRATCH_ACTIVATIONS}, True)
+    fashion = payloads["04_fashion_mlp_activations"]["final_epoch"]
+    decided["experiments.conclusions.fashion_worst_activation"] = _argbest(
+        {a: fashion[a]["validation_loss"] for a in FASHION_ACTIVATIONS}, True)
+    mse = payloads["06_fashion_autoencoder_features"]["autoencoder_final_mse"]
+    decided["experiments.conclusions.autoencoder_lower_loss"] = _argbest(
+        {a: mse[a]["validation"] for a in AUTOENCODER_ACTIVATIONS}, False)
+    return decided
+
+
 def load_reference(results_dir: Path = RESULTS_DIR) -> Reference:
     """Expected values of every item from the committed results."""
     values: dict[str, Any] = {}
@@ -129,16 +153,9 @@ def load_reference(results_dir: Path = RESULTS_DIR) -> Reference:
         payload = payloads.setdefault(item.notebook, load_results(item.notebook, results_dir))
         values[item.id] = lookup_path(payload, item.results_path)
 
-    scratch = payloads["03_scratch_nn"]["configs"]
-    for init in ("random", "normal"):
-        values[f"experiments.conclusions.scratch_best_activation_{init}"] = _argbest(
-            {a: scratch[f"{a}/{init}"]["test_accuracy"] for a in SCRATCH_ACTIVATIONS}, True)
-    fashion = payloads["04_fashion_mlp_activations"]["final_epoch"]
-    values["experiments.conclusions.fashion_worst_activation"] = _argbest(
-        {a: fashion[a]["validation_loss"] for a in FASHION_ACTIVATIONS}, True)
-    mse = load_results("06_fashion_autoencoder_features", results_dir)["autoencoder_final_mse"]
-    values["experiments.conclusions.autoencoder_lower_loss"] = _argbest(
-        {a: mse[a]["validation"] for a in AUTOENCODER_ACTIVATIONS}, False)
+    payloads.setdefault("06_fashion_autoencoder_features",
+                        load_results("06_fashion_autoencoder_features", results_dir))
+    values.update(decide_conclusions(payloads))
 
     missing = [item.id for item in ITEMS if item.id not in values]
     if missing:
