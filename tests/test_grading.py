@@ -336,3 +336,17 @@ def test_class_csv_has_a_row_per_grade(reference, rubric):
 
 def test_results_files_exist():
     assert (RESULTS_DIR / "01_backprop_by_hand.json").exists()
+
+
+def test_readme_quotes_the_worked_example_as_graded():
+    """The README's total and count of carried-forward marks are the committed report's."""
+    import re
+
+    from helpers.paths import REPO_ROOT
+
+    report = (REPO_ROOT / "results" / "grading" / "original.md").read_text(encoding="utf-8")
+    total = re.search(r"\*\*total: ([\d.]+ / [\d.]+)\*\*", report).group(1)
+    carried = len(re.findall(r"^\| .* \| error carried forward:", report, re.MULTILINE))
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    words = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+    assert f"**{total}**, {words.get(carried, carried)} marks of them by error carried" in readme
