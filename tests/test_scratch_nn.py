@@ -199,6 +199,21 @@ def test_global_numpy_seed_is_not_used():
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_fast_path_equals_the_reference_pass(name):
+    """The fused, preallocated training path computes the equations of the reference pass."""
+    X, y = small_data(40, seed=7)
+    model = ScratchMLP(name, "normal", random_state=3, **SMALL)
+    layers = nn.forward_reference(model.weights, model.biases, X, name)
+    np.testing.assert_allclose(layers[-1], model.decision_function(X), rtol=1e-12, atol=1e-12)
+    ref_w, ref_b = nn.backward_reference(model.weights, layers, y, name)
+    fast_w, fast_b = model.gradients(X, y)
+    for ref, fast in zip(ref_w + ref_b, fast_w + fast_b, strict=True):
+        assert ref.shape == fast.shape
+        np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-14)
+    assert nn.cross_entropy(layers[-1], y) == pytest.approx(model.loss(X, y), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("bias_init", ["as_weights", "zero"])
 def test_gradient_check_central_differences(name, bias_init):
     X, y = small_data(12, seed=2)
