@@ -35,6 +35,15 @@ def test_a_moved_choice_must_be_one_of_the_outcomes_seen():
     assert verify.agrees("relu", "tanh", rule) and not verify.agrees("relu", "identity", rule)
 
 
+def test_a_numeric_best_parameter_is_a_choice():
+    assert tolerances.is_choice("best_params/batch_size")
+    assert tolerances.is_choice("ranking_by_validation_accuracy/0")
+    assert not tolerances.is_choice("original_best_params_test_accuracy")
+    rule = tolerances.derive_rule(64, {"seed-1": 128}, choice=True)
+    assert rule["kind"] == "one_of" and rule["values"] == [64, 128]
+    assert not verify.agrees(64, 96, rule)
+
+
 def test_seeds_are_settings():
     assert tolerances.is_setting("settings/train_seed")
     assert tolerances.is_setting("seeds/cv")
@@ -66,3 +75,22 @@ def test_a_conclusion_another_seed_decides_otherwise_allows_both(tmp_path, monke
     tolerances.add_conclusion_rules(rules)
     assert rules == {"03_scratch_nn": {"conclusions/scratch_best_activation_random": {
         "kind": "one_of", "values": ["relu", "leaky_relu"], "moved_in": ["seed-1"]}}}
+
+
+def test_peers_share_the_first_and_last_part_of_their_path():
+    assert tolerances.peer_name("configs/relu/random/test_accuracy") == "configs/*/test_accuracy"
+    assert tolerances.peer_name("pca_mse/test") != tolerances.peer_name("ae_mse/relu/test")
+    assert tolerances.peer_name("spearman") == "spearman"
+
+
+def test_a_value_that_moved_little_by_chance_gets_its_peers_typical_move():
+    leaves = {
+        "configs/a/test_accuracy": tolerances.derive_rule(0.9, {"seed-1": 0.901}),
+        "configs/b/test_accuracy": tolerances.derive_rule(0.9, {"seed-1": 0.92}),
+        "configs/c/test_accuracy": tolerances.derive_rule(0.9, {"seed-1": 0.93}),
+        "configs/a/test_loss": tolerances.derive_rule(0.3, {"seed-1": 0.31}),
+    }
+    tolerances.widen_to_peers(leaves)
+    assert leaves["configs/a/test_accuracy"]["tolerance"] == pytest.approx(2 * 0.02)
+    assert leaves["configs/c/test_accuracy"]["tolerance"] == pytest.approx(2 * 0.03)
+    assert leaves["configs/a/test_loss"]["tolerance"] == pytest.approx(2 * 0.01)
