@@ -250,13 +250,17 @@ def load_reference(notebook: str, profile: str) -> dict | None:
     return document["results"]
 
 
-def check(notebook: str, profile: str, payload: Mapping, reference: Mapping | None) -> Verdict:
+def check(notebook: str, profile: str, payload: Mapping, reference: Mapping | None) -> None:
     """Compare ``payload`` with ``reference`` (from :func:`load_reference`) and print the
-    verdict; raise :class:`VerificationError` listing every disagreement (mode ``check``)."""
+    verdict; raise :class:`VerificationError` listing every disagreement (mode ``check``).
+
+    Returns nothing, so that a notebook cell ending in this call shows only the printed
+    verdict (nbval's kernel does not honour a trailing ``;``).
+    """
     if profile != "default":
         print(f"Profile {profile!r}: only the default profile's run is committed, so there "
               f"is nothing to verify against.")
-        return Verdict(notebook)
+        return
     current = mode()
     if current == "accept" or reference is None:
         reference = payload  # this run becomes the reference (make run-all ACCEPT=1)
@@ -269,7 +273,6 @@ def check(notebook: str, profile: str, payload: Mapping, reference: Mapping | No
             f"the committed run:\n  " + "\n  ".join(verdict.failures))
     for failure in verdict.failures:  # report mode: shown, not raised
         print(f"  {failure}")
-    return verdict
 
 
 def _log(verdict: Verdict) -> None:

@@ -23,7 +23,7 @@ NOTEBOOK = "01_backprop_by_hand.ipynb"
 
 @pytest.fixture
 def repo_copy(tmp_path):
-    for name in ("helpers", "results"):
+    for name in ("helpers", "results", "theory"):
         shutil.copytree(REPO_ROOT / name, tmp_path / name,
                         ignore=shutil.ignore_patterns("__pycache__", "figures"))
     for name in (".nbval-sanitize.cfg", "conftest.py"):
