@@ -31,6 +31,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from helpers import seeds
 from helpers.fashion import counting_convergence_warnings, train_epochs
+from helpers.parallel import task_backend
 
 #: Hidden layers of every classifier in notebooks 04 and 05 (784 -> 128 -> 64 -> 32 -> 10).
 HIDDEN_LAYERS = (128, 64, 32)
@@ -86,7 +87,7 @@ def run_activation_study(
 
     ``eval_sets``: ``{"train": (X, y), "validation": ..., "test": ...}`` (training uses
     ``"train"``). Each worker runs single-threaded BLAS (joblib's default), which for
-    matrices this small is faster than two threads per fit. Every run is seeded, so the
+    matrices this small is faster than two threads per fit (:mod:`helpers.parallel` pins it). Every run is seeded, so the
     result does not depend on ``n_jobs``.
 
     Returns ``activation -> DataFrame`` (index ``epoch`` 1..n_epochs, columns
@@ -95,10 +96,11 @@ def run_activation_study(
     missing = [name for name in SPLITS if name not in eval_sets]
     if missing:
         raise ValueError(f"eval_sets lacks {missing}")
-    histories = Parallel(n_jobs=n_jobs)(
-        delayed(_train_one_activation)(activation, dict(eval_sets), n_epochs, seed)
-        for activation in activations
-    )
+    with task_backend():
+        histories = Parallel(n_jobs=n_jobs)(
+            delayed(_train_one_activation)(activation, dict(eval_sets), n_epochs, seed)
+            for activation in activations
+        )
     return dict(zip(activations, histories, strict=True))
 
 
@@ -264,7 +266,7 @@ def fit_silencing_convergence_warnings(estimator, X: np.ndarray, y: np.ndarray):
     :func:`epochs_run` score (:func:`fits_at_max_iter`), or from ``n_iter_``. Other
     warnings are not silenced. Returns the fitted ``estimator``.
     """
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), task_backend():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         return estimator.fit(X, y)
 
