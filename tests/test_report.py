@@ -10,8 +10,9 @@ import zlib
 import nbformat
 import pytest
 
-from helpers import data, report
+from helpers import data
 from helpers.paths import REPO_ROOT
+from tools import report
 
 TOY_LEDGER = """
 schema = 1
@@ -244,7 +245,7 @@ def assert_refused(env, capsys, *fragments):
 def test_missing_results_file(env, capsys):
     (env / "results" / "05_toy_grid.json").unlink()
     assert_refused(env, capsys, "results/05_toy_grid.json is missing",
-                   "python -m helpers.pipeline run --profile default 05", "make run-all")
+                   "python -m tools.pipeline run --profile default 05", "make run-all")
 
 
 def test_malformed_json(env, capsys):

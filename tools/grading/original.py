@@ -18,9 +18,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from helpers.ledger import LedgerEntry, load_ledger
 from tools.grading.questions import ITEMS, Item
 from tools.grading.reference import Reference, answers_toml
+from tools.ledger import LedgerEntry, load_ledger
 
 #: Written conclusions: the ledger's qualitative statement each one is taken from.
 CONCLUSION_ENTRIES = {

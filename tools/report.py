@@ -1,6 +1,6 @@
 """The grader's view: ``results/REPORT.md`` and ``results/report.html`` from the results files.
 
-``make report`` (``python -m helpers.report``) re-trains nothing and takes seconds. It reads
+``make report`` (``python -m tools.report``) re-trains nothing and takes seconds. It reads
 
 * ``results/<notebook>.json`` of every notebook, validated first: a file that is
   missing, not JSON, of the wrong schema or from another profile than the others
@@ -9,7 +9,7 @@
   notebook, Python and package versions, CPU, cores), else says "not recorded";
 * the verified SHA-256 of every dataset file the profile uses (:mod:`helpers.data`);
 * the figures (``image/png`` outputs) of the executed notebooks;
-* :mod:`helpers.ledger`'s ``ledger.toml``: every number the original submission reports.
+* :mod:`tools.ledger`'s ``ledger.toml``: every number the original submission reports.
 
 and writes, only once everything validated and each file atomically (temporary file
 + rename): ``REPORT.md``, a self-contained ``report.html`` (figures as data URIs),
@@ -17,7 +17,7 @@ and writes, only once everything validated and each file atomically (temporary f
 ``<!-- results:start -->`` and ``<!-- results:end -->``. Nothing in the output depends
 on the current time, so the same inputs give the same bytes.
 
-``make html`` (``python -m helpers.report html``) exports every executed notebook
+``make html`` (``python -m tools.report html``) exports every executed notebook
 to ``build/html/`` with nbconvert, for readers without Jupyter.
 """
 
@@ -36,12 +36,12 @@ from typing import Any
 
 import nbformat
 
-from helpers import ledger as ledger_mod
 from helpers.files import atomic_write
-from helpers.ledger import LedgerEntry, LedgerError, LedgerRow
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, RESULTS_DIR, relative
 from helpers.profiles import PROFILE_NAMES, get_profile
 from helpers.results import SCHEMA_VERSION
+from tools import ledger as ledger_mod
+from tools.ledger import LedgerEntry, LedgerError, LedgerRow
 
 README_PATH = REPO_ROOT / "README.md"
 README_START = "<!-- results:start -->"
@@ -68,7 +68,7 @@ def results_folder(profile: str) -> Path:
 
 def notebook_for(name: str, notebooks_dir: Path | None = None) -> Path | None:
     """The notebook ``NN_*.ipynb`` whose number matches results name ``NN_...``."""
-    from helpers.pipeline import list_notebooks
+    from tools.pipeline import list_notebooks
 
     prefix = name[:3]
     matches = [p for p in list_notebooks(notebooks_dir or NOTEBOOKS_DIR)
@@ -79,7 +79,7 @@ def notebook_for(name: str, notebooks_dir: Path | None = None) -> Path | None:
 def rerun_hint(name: str, profile: str) -> str:
     """How to re-create the results file of notebook ``name`` (e.g. ``03_scratch_nn``)."""
     make = "make run-all" + ("" if profile == "default" else f" PROFILE={profile}")
-    return (f"re-run notebook {name[:2]} with `python -m helpers.pipeline run --profile "
+    return (f"re-run notebook {name[:2]} with `python -m tools.pipeline run --profile "
             f"{profile} {name[:2]}` (or `{make}`)")
 
 
@@ -121,7 +121,7 @@ def expected_results(entries: Iterable[LedgerEntry], notebooks_dir: Path | None 
     The ledger's notebooks, every ``NN_*.json`` present in ``folder`` and every
     numbered notebook in ``notebooks_dir`` (by its two-digit number).
     """
-    from helpers.pipeline import list_notebooks
+    from tools.pipeline import list_notebooks
 
     needed: dict[str, str] = {}
     for entry in entries:
@@ -643,7 +643,7 @@ def _has_outputs(path: Path) -> bool:
 
 def notebook_info(name: str, profile: str, notebooks_dir: Path | None = None) -> NotebookInfo:
     """What the report shows of notebook ``name`` besides its numbers."""
-    from helpers.pipeline import output_path
+    from tools.pipeline import output_path
 
     source = notebook_for(name, notebooks_dir)
     executed = output_path(source, profile) if source else None
@@ -857,7 +857,7 @@ def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
     """Export every executed notebook of ``profile`` to HTML (images inline) + an index."""
     from nbconvert import HTMLExporter
 
-    from helpers.pipeline import list_notebooks, output_path
+    from tools.pipeline import list_notebooks, output_path
 
     out_dir = out_dir or (BUILD_DIR / "html" if profile == "default"
                           else BUILD_DIR / profile / "html")
@@ -891,7 +891,7 @@ def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.report",
+        prog="python -m tools.report",
         description="Build results/REPORT.md + results/report.html (build), check them "
                     "without writing (check), or export the notebooks to HTML (html).")
     parser.add_argument("command", nargs="?", default="build", choices=("build", "check", "html"))

@@ -61,9 +61,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.paths import REPO_ROOT
 from helpers.profiles import PROFILE_NAMES, PROFILES, get_profile
 
-LEDGER_PATH = Path(__file__).with_name("ledger.toml")
+LEDGER_PATH = REPO_ROOT / "helpers" / "ledger.toml"
 LEDGER_SCHEMA = 1
 
 KINDS = ("number", "exact", "set", "highest", "lowest")
