@@ -1,6 +1,6 @@
 """The ledger: every number the original submission reports, and how it compares.
 
-The original values are typed in once, in ``helpers/ledger.toml`` (TOML, so each
+The original values are typed in once, in ``tools/ledger.toml`` (TOML, so each
 entry carries a comment and a ``where`` saying where in the submission it comes
 from). This module parses that file strictly and compares each entry with the
 reproduced value it names in a notebook's ``results/<notebook>.json``.
@@ -61,10 +61,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.paths import REPO_ROOT
 from helpers.profiles import PROFILE_NAMES, PROFILES, get_profile
 
-LEDGER_PATH = REPO_ROOT / "helpers" / "ledger.toml"
+LEDGER_PATH = Path(__file__).with_name("ledger.toml")
 LEDGER_SCHEMA = 1
 
 KINDS = ("number", "exact", "set", "highest", "lowest")

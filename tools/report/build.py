@@ -69,7 +69,7 @@ def build(profile: str = "default", folder: Path | None = None,
             "`make run-all` executes the notebooks (papermill); each saves its key numbers "
             "to `results/<notebook>.json` and the pipeline records `results/run.json`.",
             "`make report` (`python -m tools.report`) validates those files, compares "
-            "them with `helpers/ledger.toml`, and writes `results/REPORT.md`, "
+            "them with `tools/ledger.toml`, and writes `results/REPORT.md`, "
             "`results/report.html`, `results/figures/` and the README block.",
             "`make html` exports every executed notebook to `build/html/`.",
         ]),

@@ -142,7 +142,7 @@ def ledger_overview_blocks(rows: Sequence[LedgerRow]) -> list[Block]:
         Heading(2, "The ledger"),
         Paragraph(summary_sentence(ledger_mod.summary_counts(rows))),
         Paragraph("Every number (and qualitative observation) the original submission reports "
-                  "is typed in once, in `helpers/ledger.toml`, with where it appears in the "
+                  "is typed in once, in `tools/ledger.toml`, with where it appears in the "
                   "submission, the results key it is compared with and the tolerance. "
                   "Numbers **match** when they lie within the tolerance; observations are "
                   "**consistent** when the stated rule holds on the reproduced numbers. Each "
