@@ -54,7 +54,7 @@ data: $(STAMP) ## fetch and verify the datasets the PROFILE needs
 	$(PY) -m helpers.data fetch --profile $(PROFILE)
 
 run-all: data ## execute every notebook (incrementally) with papermill [ACCEPT=1]
-	$(PY) -m helpers.pipeline run --profile $(PROFILE)
+	$(PY) -m tools.pipeline run --profile $(PROFILE)
 
 lint: $(STAMP) ## ruff over helpers/, tools/ and tests/; the GitHub Actions workflow
 	$(VENV)/bin/ruff check helpers tools tests conftest.py
@@ -80,13 +80,13 @@ tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds; ~1 h)
 	$(PY) -m tools.tolerances derive
 
 bench: data ## throughput benchmark: scratch network vs scikit-learn, matmul peak
-	$(PY) -m helpers.bench
+	$(PY) -m tools.bench
 
 report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.json
-	$(PY) -m helpers.report
+	$(PY) -m tools.report
 
 html: $(STAMP) ## export executed notebooks to build/html/
-	$(PY) -m helpers.report html
+	$(PY) -m tools.report html
 
 # SUBMISSION / SUBMISSIONS reach Python through the environment, unexpanded
 # ($(value ...)), never through the recipe text, so no path is ever parsed by a

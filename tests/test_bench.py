@@ -1,4 +1,4 @@
-"""Smoke tests of helpers.bench: the FLOP counts and the code path on tiny sizes.
+"""Smoke tests of tools.bench: the FLOP counts and the code path on tiny sizes.
 
 Nothing here times anything against a threshold: speed depends on the machine.
 """
@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pytest
 
-from helpers import bench
 from helpers.scratch_nn import training_flops_per_sample
+from tools import bench
 
 
 def test_flop_counts():

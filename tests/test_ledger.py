@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from helpers import ledger
-from helpers.ledger import LedgerError, compare, parse_ledger
 from helpers.paths import REPO_ROOT
 from helpers.profiles import get_profile
+from tools import ledger
+from tools.ledger import LedgerError, compare, parse_ledger
 
 HEADER = "schema = 1\n"
 

@@ -8,7 +8,7 @@ The committed notebooks are run into build/smoke/ by the same pipeline as
 import nbformat
 import pytest
 
-from helpers import pipeline
+from tools import pipeline
 
 
 @pytest.mark.parametrize("notebook", pipeline.list_notebooks(), ids=lambda p: p.stem)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from helpers import pipeline
+from tools import pipeline
 
 
 def make_notebook(path, code_cells, markdown="# Toy"):

@@ -10,8 +10,10 @@ import zlib
 import nbformat
 import pytest
 
-from helpers import data, report
+from helpers import data
 from helpers.paths import REPO_ROOT
+from tools import ledger
+from tools.report import cli, export, inputs, readme, sections
 
 TOY_LEDGER = """
 schema = 1
@@ -112,19 +114,20 @@ def env(tmp_path, monkeypatch):
     (results / "run.json").write_text(json.dumps(RUN_RECORD))
     executed_notebook(notebooks / "04_toy_act.ipynb", tiny_png())
     executed_notebook(notebooks / "05_toy_grid.ipynb", tiny_png((20, 90, 200)))
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# Toy\n\nIntro.\n\n{report.README_START}\nold\n{report.README_END}\n"
+    readme_path = tmp_path / "README.md"
+    readme_path.write_text(f"# Toy\n\nIntro.\n\n{readme.README_START}\nold\n{readme.README_END}\n"
                       "\n## After\n")
-    monkeypatch.setattr(report, "RESULTS_DIR", results)
-    monkeypatch.setattr(report, "NOTEBOOKS_DIR", notebooks)
-    monkeypatch.setattr(report, "README_PATH", readme)
-    monkeypatch.setattr(report.ledger_mod, "LEDGER_PATH", ledger_path)
+    monkeypatch.setattr(inputs, "RESULTS_DIR", results)
+    monkeypatch.setattr(inputs, "NOTEBOOKS_DIR", notebooks)
+    monkeypatch.setattr(export, "NOTEBOOKS_DIR", notebooks)
+    monkeypatch.setattr(readme, "README_PATH", readme_path)
+    monkeypatch.setattr(ledger, "LEDGER_PATH", ledger_path)
     monkeypatch.setattr(data, "DATA_DIR", tmp_path / "data")  # nothing fetched here
     return tmp_path
 
 
 def run_main(*args):
-    return report.main(list(args))
+    return cli.main(list(args))
 
 
 # ------------------------------------------------------------------------- happy path
@@ -156,11 +159,11 @@ def test_report_has_every_section_and_embeds_the_figures(env, capsys):
     assert base64.b64encode(tiny_png()).decode() in page
     assert "<script" not in page and "http" not in page.split("<main>")[0]
     # the README block was replaced, nothing else touched
-    readme = (env / "README.md").read_text()
-    assert readme.startswith("# Toy\n\nIntro.\n\n<!-- results:start -->")
-    assert readme.endswith("<!-- results:end -->\n\n## After\n")
+    readme_text = (env / "README.md").read_text()
+    assert readme_text.startswith("# Toy\n\nIntro.\n\n<!-- results:start -->")
+    assert readme_text.endswith("<!-- results:end -->\n\n## After\n")
     assert ("| Best mean CV accuracy | 0.814875 | 0.8000 | differs | default profile: 3 folds "
-            "instead of 5 |") in readme
+            "instead of 5 |") in readme_text
     assert "wrote results/REPORT.md" in capsys.readouterr().out or True
 
 
@@ -178,12 +181,12 @@ def test_same_inputs_same_bytes_and_no_clock_time(env):
 
 
 def test_repeated_reasons_are_shown_once():
-    entry = report.ledger_mod.parse_ledger(TOY_LEDGER)[0]
-    rows = [report.LedgerRow(entry, "1", "2", "differs", "same reason"),
-            report.LedgerRow(entry, "1", "1", "matches", ""),
-            report.LedgerRow(entry, "1", "2", "differs", "same reason"),
-            report.LedgerRow(entry, "1", "2", "differs", "another")]
-    reasons = [r[5] for r in report.ledger_table(rows).rows]
+    entry = ledger.parse_ledger(TOY_LEDGER)[0]
+    rows = [ledger.LedgerRow(entry, "1", "2", "differs", "same reason"),
+            ledger.LedgerRow(entry, "1", "1", "matches", ""),
+            ledger.LedgerRow(entry, "1", "2", "differs", "same reason"),
+            ledger.LedgerRow(entry, "1", "2", "differs", "another")]
+    reasons = [r[5] for r in sections.ledger_table(rows).rows]
     assert reasons == ["same reason", "", "as above", "another"]
 
 
@@ -244,7 +247,7 @@ def assert_refused(env, capsys, *fragments):
 def test_missing_results_file(env, capsys):
     (env / "results" / "05_toy_grid.json").unlink()
     assert_refused(env, capsys, "results/05_toy_grid.json is missing",
-                   "python -m helpers.pipeline run --profile default 05", "make run-all")
+                   "python -m tools.pipeline run --profile default 05", "make run-all")
 
 
 def test_malformed_json(env, capsys):
@@ -301,34 +304,34 @@ def test_broken_ledger(env, capsys):
 
 
 def test_readme_block_replace_and_extract():
-    text = f"a\n{report.README_START}\nx\n{report.README_END}\nb\n"
-    block = f"{report.README_START}\nnew\n{report.README_END}"
-    assert report.replace_readme_block(text, block) == f"a\n{block}\nb\n"
-    assert report.extract_readme_block(text) == f"{report.README_START}\nx\n{report.README_END}"
-    for broken in ("no markers", f"{report.README_END}\n{report.README_START}",
-                   f"{report.README_START}{report.README_START}{report.README_END}"):
-        assert report.extract_readme_block(broken) is None
+    text = f"a\n{readme.README_START}\nx\n{readme.README_END}\nb\n"
+    block = f"{readme.README_START}\nnew\n{readme.README_END}"
+    assert readme.replace_readme_block(text, block) == f"a\n{block}\nb\n"
+    assert readme.extract_readme_block(text) == f"{readme.README_START}\nx\n{readme.README_END}"
+    for broken in ("no markers", f"{readme.README_END}\n{readme.README_START}",
+                   f"{readme.README_START}{readme.README_START}{readme.README_END}"):
+        assert readme.extract_readme_block(broken) is None
         with pytest.raises(ValueError):
-            report.replace_readme_block(broken, block)
+            readme.replace_readme_block(broken, block)
 
 
 def test_readme_check_detects_drift(env):
     assert run_main() == 0
-    readme = (env / "README.md").read_text()
-    assert report.extract_readme_block(readme) == report.compute_readme_block()
+    readme_text = (env / "README.md").read_text()
+    assert readme.extract_readme_block(readme_text) == readme.compute_readme_block()
     write_doc(env / "results", "05_toy_grid",
               {"best": {"mean": 0.81, "params": {"batch_size": 128, "solver": "adam"}}})
-    assert report.extract_readme_block(readme) != report.compute_readme_block()
+    assert readme.extract_readme_block(readme_text) != readme.compute_readme_block()
 
 
 def test_readme_numbers_agree_with_the_results_files():
     """The README's results block is what the committed results files give."""
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    current = report.extract_readme_block(readme)
+    readme_text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    current = readme.extract_readme_block(readme_text)
     assert current is not None, "README.md lacks the results markers"
     try:
-        expected = report.compute_readme_block()
-    except report.ReportError as exc:
+        expected = readme.compute_readme_block()
+    except inputs.ReportError as exc:
         pytest.fail(f"the results files cannot back the README: {exc}")
     assert current == expected, ("README.md's results block is out of date: run `make report` "
                                  "(it regenerates the block from results/*.json)")
@@ -339,7 +342,7 @@ def test_readme_numbers_agree_with_the_results_files():
 
 def test_export_notebooks_to_html(env):
     out = env / "html"
-    paths = report.export_notebooks_html("default", out, env / "notebooks")
+    paths = export.export_notebooks_html("default", out, env / "notebooks")
     assert sorted(p.name for p in paths) == ["04_toy_act.html", "05_toy_grid.html",
                                              "index.html"]
     page = (out / "04_toy_act.html").read_text()

@@ -35,10 +35,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import pipeline, verify
+from helpers import verify
 from helpers.paths import BUILD_DIR, RESULTS_DIR, relative
 from helpers.results import RESULTS_DIR_VARIABLE
 from helpers.seeds import SEED_OFFSET_VARIABLE
+from tools import pipeline
 
 MEASURE_DIR = BUILD_DIR / "tolerances"
 TOLERANCES_FILE = RESULTS_DIR / "tolerances.json"

@@ -25,6 +25,7 @@ from pathlib import Path
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
 from helpers.results import RESULTS_DIR_VARIABLE
 from helpers.verify import VERDICT_LOG_VARIABLE, load_tolerances
+from tools.pipeline import environment_record
 from tools.tolerances import VARIANTS, blas_record, variant_dir
 
 VERIFY_DIR = BUILD_DIR / "verify"
@@ -35,8 +36,6 @@ NBVAL_ARGS = ("-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitiz
 
 def machine_lines(env: Mapping[str, str]) -> list[str]:
     """What a grader needs to know about the machine the check ran on."""
-    from helpers.pipeline import environment_record
-
     record = environment_record()
     lines = [f"machine: {record['cpu']}, {record['cores']} cores, Python {record['python']}, "
              f"numpy {record['packages']['numpy']}, scikit-learn "

@@ -1,6 +1,6 @@
 """Execute the notebooks with papermill, incrementally, and strip run-varying metadata.
 
-``make run-all [PROFILE=...]`` calls ``python -m helpers.pipeline run --profile ...``.
+``make run-all [PROFILE=...]`` calls ``python -m tools.pipeline run --profile ...``.
 
 * The default profile runs the committed notebooks in place; other profiles write
   ``build/<profile>/notebooks/`` so the committed outputs are never overwritten.
@@ -388,7 +388,7 @@ def _resolve(names: Sequence[str]) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.pipeline",
+    parser = argparse.ArgumentParser(prog="python -m tools.pipeline",
                                      description="Run or strip the coursework notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
     run_cmd = sub.add_parser("run", help="execute notebooks (incrementally)")

@@ -1,6 +1,6 @@
 """Training throughput of :class:`helpers.scratch_nn.ScratchMLP` against scikit-learn.
 
-``make bench`` runs ``python -m helpers.bench``. Both networks train the same
+``make bench`` runs ``python -m tools.bench``. Both networks train the same
 architecture (784-256-128-64-32-10, relu), batch size, dtype and data (the default
 profile's MNIST images scaled to [0, 1]) by plain mini-batch SGD. Several rounds each
 measure the matmul peak, the scratch network and scikit-learn, back to back; the best
@@ -242,7 +242,7 @@ def load_bench_data(quick: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.bench",
+    parser = argparse.ArgumentParser(prog="python -m tools.bench",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a few seconds")
     parser.add_argument("--dtype", choices=("float64", "float32", "both"), default="float64")

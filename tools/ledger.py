@@ -1,6 +1,6 @@
 """The ledger: every number the original submission reports, and how it compares.
 
-The original values are typed in once, in ``helpers/ledger.toml`` (TOML, so each
+The original values are typed in once, in ``tools/ledger.toml`` (TOML, so each
 entry carries a comment and a ``where`` saying where in the submission it comes
 from). This module parses that file strictly and compares each entry with the
 reproduced value it names in a notebook's ``results/<notebook>.json``.

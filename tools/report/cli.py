@@ -1,0 +1,48 @@
+"""The command line: ``python -m tools.report [build|check|html] [--profile ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from helpers.paths import relative
+from helpers.profiles import PROFILE_NAMES
+from tools import ledger as ledger_mod
+from tools.ledger import LedgerError
+from tools.report import readme
+from tools.report.build import build
+from tools.report.export import export_notebooks_html
+from tools.report.inputs import ReportError, results_folder
+from tools.report.sections import summary_sentence
+from tools.report.write import write_report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.report",
+        description="Build results/REPORT.md + results/report.html (build), check them "
+                    "without writing (check), or export the notebooks to HTML (html).")
+    parser.add_argument("command", nargs="?", default="build", choices=("build", "check", "html"))
+    parser.add_argument("--profile", default="default", choices=PROFILE_NAMES)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "html":
+            paths = export_notebooks_html(args.profile)
+            print(f"wrote {len(paths)} file(s) to {relative(paths[-1].parent)}/")
+            return 0
+        report = build(args.profile)
+        if args.command == "check":
+            print(summary_sentence(ledger_mod.summary_counts(report.rows)))
+            return 0
+        folder = results_folder(args.profile)
+        readme_path = readme.README_PATH if args.profile == "default" else None
+        write_report(report, folder, readme_path)
+    except (ReportError, LedgerError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = ledger_mod.summary_counts(report.rows)
+    print(f"wrote {relative(folder / 'REPORT.md')}, {relative(folder / 'report.html')} and "
+          f"{len(report.figures)} figure(s); {summary_sentence(counts)}")
+    return 0
+
