@@ -35,8 +35,8 @@ PARAM_NAMES = ("w1", "b1", "w2", "b2")
 
 
 @dataclass(frozen=True)
-class Params:
-    """The four parameters of the network (Fractions or floats)."""
+class _FourValues:
+    """One value per parameter, in :data:`PARAM_NAMES` order (Fractions or floats)."""
 
     w1: Real
     b1: Real
@@ -49,17 +49,13 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Gradients:
+class Params(_FourValues):
+    """The four parameters of the network (Fractions or floats)."""
+
+
+@dataclass(frozen=True)
+class Gradients(_FourValues):
     """dE/d(parameter) for one sample, same field names as :class:`Params`."""
-
-    w1: Real
-    b1: Real
-    w2: Real
-    b2: Real
-
-    def as_dict(self) -> dict[str, Real]:
-        """``{"w1": dE/dw1, ...}`` in :data:`PARAM_NAMES` order."""
-        return {name: getattr(self, name) for name in PARAM_NAMES}
 
 
 @dataclass(frozen=True)
