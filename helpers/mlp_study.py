@@ -87,8 +87,8 @@ def run_activation_study(
 
     ``eval_sets``: ``{"train": (X, y), "validation": ..., "test": ...}`` (training uses
     ``"train"``). Each worker runs single-threaded BLAS (joblib's default), which for
-    matrices this small is faster than two threads per fit (:mod:`helpers.parallel` pins it). Every run is seeded, so the
-    result does not depend on ``n_jobs``.
+    matrices this small is faster than two threads per fit (:mod:`helpers.parallel` pins
+    it). Every run is seeded, so the result does not depend on ``n_jobs``.
 
     Returns ``activation -> DataFrame`` (index ``epoch`` 1..n_epochs, columns
     ``<split>_loss`` and ``<split>_accuracy``), in the order of ``activations``.
