@@ -1,27 +1,36 @@
-"""A fully connected network written from scratch in NumPy (notebook 03).
+r"""A fully connected network written from scratch in NumPy (notebook 03): read this first.
 
 Architecture (the original submission's): ``784 -> 256 -> 128 -> 64 -> 32 -> 10``, one
-hidden activation for every hidden layer, a softmax output and the mean cross-entropy
-loss, trained by plain mini-batch SGD on the batch-mean gradient.
+hidden activation :math:`f` for every hidden layer, a softmax output and the mean
+cross-entropy loss, trained by plain mini-batch SGD on the batch-mean gradient.
 
-Notation, for a batch of ``B`` rows and layers ``l = 1..L`` (``L = 5`` here)::
+The file reads top to bottom: the activations and their derivatives, the
+initialisations, softmax and loss, then **the reference pass**, the equations below as
+one function each, and last :class:`ScratchMLP`, the network the notebook trains.
 
-    a_0 = X                         (B, n_0)      input
-    z_l = a_{l-1} W_l + b_l         (B, n_l)      W_l: (n_{l-1}, n_l), b_l: (n_l,)
-    a_l = f(z_l)                    hidden layers l < L
-    P   = softmax(z_L)              (B, n_L)      row-wise
-    J   = -(1/B) sum_i log P[i, y_i]              mean cross-entropy
+Notation, for a batch of :math:`B` rows and layers :math:`l = 1..L` (:math:`L = 5`);
+:math:`X`: ``(B, n_0)``, :math:`W_l`: ``(n_{l-1}, n_l)``, :math:`b_l`: ``(n_l,)``,
+:math:`z_l, a_l, d_l`: ``(B, n_l)``, :math:`Y` the one-hot labels, :math:`\odot`
+elementwise:
 
-Backward pass (``Y`` the one-hot labels, ``*`` elementwise)::
+.. math::
 
-    d_L   = (P - Y) / B                              dJ/dz_L
-    dW_l  = a_{l-1}^T d_l,  db_l = sum_rows(d_l)
-    d_l   = (d_{l+1} W_{l+1}^T) * f'(z_l)            l < L; never for the input a_0
+    a_0 = X, \qquad z_l = a_{l-1} W_l + b_l, \qquad a_l = f(z_l) \quad (l < L),
 
-Every derivative ``f'(z)`` is written through the activation's output ``a = f(z)``
-(``sigmoid: a(1-a)``, ``tanh: 1-a^2``, ``relu: [a>0]``, ``leaky_relu: 1 or 0.01``), so the
-backward pass needs only the stored activations. At the kink ``z = 0`` the ReLU
-derivative is taken as 0 (scikit-learn's convention) and the leaky ReLU's as 0.01.
+    P = \mathrm{softmax}(z_L) \text{ (row-wise)}, \qquad
+    J = -\frac{1}{B} \sum_i \log P_{i, y_i},
+
+    d_L = \frac{\partial J}{\partial z_L} = \frac{P - Y}{B}, \qquad
+    d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1}),
+
+    \frac{\partial J}{\partial W_l} = a_{l-1}^\top d_l, \qquad
+    \frac{\partial J}{\partial b_l} = \textstyle\sum_\text{rows} d_l .
+
+No error is computed for the input :math:`a_0`. Every derivative :math:`f'(z)` is
+written through the activation's output :math:`a = f(z)` (sigmoid :math:`a(1-a)`, tanh
+:math:`1-a^2`, relu :math:`[a>0]`, leaky relu 1 or 0.01), so the backward pass needs only
+the stored activations. At the kink :math:`z = 0` the ReLU derivative is taken as 0
+(scikit-learn's convention) and the leaky ReLU's as 0.01.
 
 Initialisations (the original's definitions; ``fan_in`` = rows of the matrix)::
 
@@ -53,7 +62,7 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
@@ -67,15 +76,16 @@ N_INPUTS = 784
 N_CLASSES = 10
 
 # ----------------------------------------------------------------------- activations
-# Each activation maps z -> f(z); each gradient maps the *output* a = f(z) -> f'(z).
-# Both accept ``out=`` (which may be the input itself) to work in place.
+# Each activation maps z -> f(z); each derivative maps the *output* a = f(z) -> f'(z).
+# Both take arrays of any shape and accept ``out=`` (which may be the input itself) to
+# work in place, as the fast path does.
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Logistic function ``1 / (1 + exp(-z))``, written as ``(1 + tanh(z/2)) / 2``.
+    r""":math:`\sigma(z) = 1 / (1 + e^{-z})`, computed as :math:`(1 + \tanh(z/2)) / 2`.
 
-    The tanh form never overflows (``exp(-z)`` does for ``z < -709``) and needs no
-    branch; it is exact to rounding.
+    The tanh form never overflows (:math:`e^{-z}` does for :math:`z < -709`) and needs
+    no branch; it is exact to rounding.
     """
     out = np.multiply(z, 0.5, out=out)
     np.tanh(out, out=out)
@@ -85,30 +95,31 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def sigmoid_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``sigmoid'(z) = a (1 - a)`` with ``a = sigmoid(z)`` (``out`` may be ``a``)."""
+    r""":math:`\sigma'(z) = a (1 - a)` with :math:`a = \sigma(z)` (``out`` may be ``a``)."""
     one_minus_a = np.subtract(1.0, a)
     return np.multiply(a, one_minus_a, out=out)
 
 
 def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Hyperbolic tangent."""
+    r""":math:`\tanh(z)`."""
     return np.tanh(z, out=out)
 
 
 def tanh_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``tanh'(z) = 1 - a^2`` with ``a = tanh(z)``."""
+    r""":math:`\tanh'(z) = 1 - a^2` with :math:`a = \tanh(z)`."""
     out = np.multiply(a, a, out=out)
     np.subtract(1.0, out, out=out)
     return out
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``max(z, 0)``."""
+    r""":math:`\max(z, 0)`."""
     return np.maximum(z, 0.0, out=out)
 
 
 def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``relu'(z) = 1 if z > 0 else 0`` (0 at the kink), from ``a = relu(z)``."""
+    r""":math:`[z > 0]` (0 at the kink), from :math:`a = \max(z, 0)` (:math:`a > 0` iff
+    :math:`z > 0`)."""
     if out is None:
         out = np.empty_like(a)
     np.greater(a, 0.0, out=out)  # writes 1.0 / 0.0 in a's float dtype
@@ -116,7 +127,8 @@ def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``z if z > 0 else 0.01 z``, computed as ``max(z, 0.01 z)`` (equal for slope < 1)."""
+    r""":math:`z` if :math:`z > 0` else :math:`0.01 z`, computed as :math:`\max(z, 0.01 z)`
+    (equal for a slope below 1)."""
     if out is None:
         out = np.empty_like(z)
     if out is z:
@@ -127,7 +139,8 @@ def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``1 if z > 0 else 0.01`` (0.01 at the kink), from ``a`` (``a > 0`` iff ``z > 0``)."""
+    r"""1 if :math:`z > 0` else 0.01 (0.01 at the kink), from :math:`a` (:math:`a > 0` iff
+    :math:`z > 0`)."""
     if out is None:
         out = np.empty_like(a)
     np.greater(a, 0.0, out=out)
@@ -136,12 +149,19 @@ def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-#: ``{name: (activation, activation_grad)}``; ``activation_grad`` takes ``a = f(z)``.
-ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
-    "sigmoid": (sigmoid, sigmoid_grad),
-    "tanh": (tanh, tanh_grad),
-    "relu": (relu, relu_grad),
-    "leaky_relu": (leaky_relu, leaky_relu_grad),
+class Activation(NamedTuple):
+    """A hidden activation: ``function(z)`` and ``derivative(a)`` with ``a = function(z)``."""
+
+    function: Callable[..., np.ndarray]
+    derivative: Callable[..., np.ndarray]
+
+
+#: ``{name: Activation(f, f')}``; unpacks as ``f, f_grad = ACTIVATIONS[name]``.
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(sigmoid, sigmoid_grad),
+    "tanh": Activation(tanh, tanh_grad),
+    "relu": Activation(relu, relu_grad),
+    "leaky_relu": Activation(leaky_relu, leaky_relu_grad),
 }
 
 #: Activations whose initialisations use the He-style ``fan_in`` scaling.
@@ -152,21 +172,23 @@ RELU_FAMILY = frozenset({"relu", "leaky_relu"})
 
 def init_random(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
                 dtype=np.float64) -> np.ndarray:
-    """``U(-r, r)`` of shape ``(fan_in, fan_out)``; ``r = sqrt(6/fan_in)`` (relu family) or 1."""
+    r""":math:`U(-r, r)` of shape ``(fan_in, fan_out)``; :math:`r = \sqrt{6/\text{fan\_in}}`
+    (relu family) or 1."""
     limit = math.sqrt(6.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype, copy=False)
 
 
 def init_normal(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
                 dtype=np.float64) -> np.ndarray:
-    """``N(0, s^2)`` of shape ``(fan_in, fan_out)``; ``s = sqrt(2/fan_in)`` (relu family) or 1."""
+    r""":math:`N(0, s^2)` of shape ``(fan_in, fan_out)``; :math:`s = \sqrt{2/\text{fan\_in}}`
+    (relu family) or 1."""
     scale = math.sqrt(2.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return (rng.standard_normal(size=(fan_in, fan_out)) * scale).astype(dtype, copy=False)
 
 
 def init_zero(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
               dtype=np.float64) -> np.ndarray:
-    """All zeros (draws nothing from ``rng``)."""
+    """All zeros of shape ``(fan_in, fan_out)`` (draws nothing from ``rng``)."""
     return np.zeros((fan_in, fan_out), dtype=dtype)
 
 
@@ -183,9 +205,10 @@ BIAS_INITS = ("as_weights", "zero")
 
 
 def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Row-wise softmax of ``logits`` ``(B, K)``: ``exp(z - max_row z) / sum_row``.
+    r"""Row-wise softmax of ``logits`` ``(B, K)``:
+    :math:`P_{ik} = e^{z_{ik} - m_i} / \sum_j e^{z_{ij} - m_i}`, :math:`m_i = \max_j z_{ij}`.
 
-    Subtracting each row's own maximum makes the largest exponent ``exp(0) = 1``, so
+    Subtracting each row's own maximum makes the largest exponent :math:`e^0 = 1`, so
     no row can overflow or have an all-zero denominator.
     """
     out = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
@@ -195,13 +218,15 @@ def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise ``z - logsumexp(z)`` ``(B, K)``: finite for any finite ``logits``."""
+    r"""Row-wise :math:`z - \log\sum_j e^{z_j}` ``(B, K)``: finite for any finite ``logits``."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
-    """Mean cross-entropy ``mean_i [logsumexp(z_i) - z_i[y_i]]`` from logits ``(B, K)``.
+    r"""Mean cross-entropy
+    :math:`J = \frac{1}{B} \sum_i [\log \sum_k e^{z_{ik}} - z_{i y_i}]` from logits
+    ``(B, K)`` and labels ``y`` ``(B,)``.
 
     Computed from the logits by log-sum-exp, never as ``log(softmax)``, so a
     confident wrong answer gives a large finite loss instead of ``log(0)``.
@@ -211,13 +236,14 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def training_flops_per_sample(layer_sizes: tuple[int, ...] | list[int]) -> int:
-    """Matrix-multiply FLOPs of one training sample (forward + backward), counted exactly.
+    r"""Matrix-multiply FLOPs of one training sample (forward + backward), counted exactly.
 
-    For layers ``n_0 -> n_1 -> ... -> n_L`` with ``S = sum_l n_{l-1} n_l`` weights:
-    forward ``2 S`` (``z_l = a_{l-1} W_l``), weight gradients ``2 S`` (``a_{l-1}^T d_l``),
-    input gradients ``2 (S - n_0 n_1)`` (``d_{l+1} W_{l+1}^T`` for every layer but the
-    first: no gradient is computed for the input). Total ``2 (3 S - n_0 n_1)``; the
-    elementwise work (biases, activations, softmax, update) is not counted.
+    For layers ``n_0 -> n_1 -> ... -> n_L`` with :math:`S = \sum_l n_{l-1} n_l` weights:
+    forward :math:`2S` (:math:`a_{l-1} W_l`), weight gradients :math:`2S`
+    (:math:`a_{l-1}^\top d_l`), errors :math:`2(S - n_0 n_1)` (:math:`d_l W_l^\top` for
+    every layer but the first: no error is computed for the input). Total
+    :math:`2(3S - n_0 n_1)`; the elementwise work (biases, activations, softmax, update)
+    is not counted.
     """
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -269,58 +295,104 @@ def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
     return out
 
 
-# ----------------------------------------------------------------------- the network
+# ----------------------------------------------------------------------- the reference pass
+# The equations of the module docstring, one function each, batch-major (one row per
+# example) and allocating freely: what to read to learn backpropagation. Lists are
+# indexed from 0: ``weights[l - 1]`` is W_l, ``layers[l]`` is a_l.
 
 
-# ------------------------------------------------------------------ the reference pass
-# The equations of the module docstring, one function each, batch-major and allocating
-# freely: what to read to learn backpropagation. ScratchMLP computes the same numbers on
-# a fused, preallocated path (the docstring's "Implementation"); tests/test_scratch_nn.py
-# checks the two agree to 1e-12 for every activation.
+def pre_activation(a_below: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    r""":math:`z_l = a_{l-1} W_l + b_l`, ``(B, n_l)``.
+
+    ``a_below``: :math:`a_{l-1}` ``(B, n_{l-1})`` (e.g. ``X``: ``(B, 784)``),
+    ``W``: ``(n_{l-1}, n_l)``, ``b``: ``(n_l,)`` (added to every row).
+    """
+    return a_below @ W + b
 
 
 def forward_reference(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,
                       activation: str) -> list[np.ndarray]:
-    r"""Activations of every layer, :math:`a_0 = X`, :math:`a_l = f(a_{l-1} W_l + b_l)`.
+    r"""The forward pass: :math:`a_0 = X`, :math:`a_l = f(z_l)` for the hidden layers,
+    and the output layer's logits :math:`z_L`.
 
-    ``weights[l]``: ``(n_l, n_{l+1})``, ``biases[l]``: ``(n_{l+1},)``, ``X``: ``(B, n_0)``.
-    Returns ``[a_0, a_1, ..., a_{L-1}, z_L]``: the hidden activations, then the output
-    layer's logits :math:`z_L` (no activation: the softmax is part of the loss).
+    ``weights``/``biases``: :math:`W_1..W_L` ``(n_{l-1}, n_l)``/:math:`b_1..b_L`
+    ``(n_l,)``; ``X``: ``(B, n_0)``. Returns ``[a_0, a_1, ..., a_{L-1}, z_L]``, entry
+    ``l`` of shape ``(B, n_l)``: the output layer has no activation, since the softmax is
+    part of the loss (:func:`cross_entropy`, :func:`output_error`).
     """
-    f, _ = ACTIVATIONS[activation]
+    f = ACTIVATIONS[activation].function
     layers = [X]
     for W, b in zip(weights[:-1], biases[:-1], strict=True):
-        layers.append(f(layers[-1] @ W + b))             # a_l = f(z_l)
-    layers.append(layers[-1] @ weights[-1] + biases[-1])  # z_L
+        layers.append(f(pre_activation(layers[-1], W, b)))           # a_l = f(z_l)
+    layers.append(pre_activation(layers[-1], weights[-1], biases[-1]))  # z_L
     return layers
 
 
 def output_error(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r""":math:`d_L = \partial J / \partial z_L = (\mathrm{softmax}(z_L) - Y) / B`, ``(B, n_L)``."""
+    r""":math:`d_L = \partial J / \partial z_L = (\mathrm{softmax}(z_L) - Y) / B`, ``(B, n_L)``.
+
+    ``logits``: :math:`z_L` ``(B, n_L)``; ``y``: ``(B,)`` labels (:math:`Y` their one-hot
+    rows).
+    """
     error = softmax(logits)
     error[np.arange(len(y)), y] -= 1.0
     return error / len(y)
 
 
+def hidden_error(error: np.ndarray, W: np.ndarray, a_below: np.ndarray,
+                 activation: str) -> np.ndarray:
+    r""":math:`d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1})`, ``(B, n_{l-1})``: the chain rule
+    through layer :math:`l`.
+
+    ``error``: :math:`d_l` ``(B, n_l)``; ``W``: :math:`W_l` ``(n_{l-1}, n_l)``;
+    ``a_below``: :math:`a_{l-1} = f(z_{l-1})` ``(B, n_{l-1})``, through which
+    :math:`f'(z_{l-1})` is written.
+    """
+    return (error @ W.T) * ACTIVATIONS[activation].derivative(a_below)
+
+
+def weight_gradient(a_below: np.ndarray, error: np.ndarray) -> np.ndarray:
+    r""":math:`\partial J / \partial W_l = a_{l-1}^\top d_l`, ``(n_{l-1}, n_l)``.
+
+    ``a_below``: :math:`a_{l-1}` ``(B, n_{l-1})``; ``error``: :math:`d_l` ``(B, n_l)``. The
+    :math:`1/B` of the mean is already in :math:`d_l`.
+    """
+    return a_below.T @ error
+
+
+def bias_gradient(error: np.ndarray) -> np.ndarray:
+    r""":math:`\partial J / \partial b_l = \sum_\text{rows} d_l`, ``(n_l,)``, from
+    :math:`d_l` ``(B, n_l)``."""
+    return error.sum(axis=0)
+
+
+def backward_errors(weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray,
+                    activation: str) -> list[np.ndarray]:
+    r"""The error of every layer, :math:`[d_1, ..., d_L]`, entry ``l - 1`` ``(B, n_l)``.
+
+    ``layers``: :func:`forward_reference`'s list. :math:`d_L` is :func:`output_error` of
+    :math:`z_L`; each :math:`d_{l-1}` is :func:`hidden_error` of :math:`d_l`, from the
+    output down to :math:`d_1` (none for the input).
+    """
+    errors = [output_error(layers[-1], y)]
+    for layer in range(len(weights) - 1, 0, -1):       # l = L, ..., 2
+        errors.insert(0, hidden_error(errors[0], weights[layer], layers[layer], activation))
+    return errors
+
+
 def backward_reference(weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray,
                        activation: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    r"""Gradients of the mean cross-entropy, layer by layer from the output down.
+    r"""Gradients of the mean cross-entropy: ``(dW list, db list)`` shaped like the
+    parameters, :math:`\partial J/\partial W_l` ``(n_{l-1}, n_l)`` and
+    :math:`\partial J/\partial b_l` ``(n_l,)``.
 
-    ``layers`` is :func:`forward_reference`'s list. For ``l = L, ..., 1``:
-    :math:`\partial J/\partial W_l = a_{l-1}^\top d_l`,
-    :math:`\partial J/\partial b_l = \sum_\text{rows} d_l` and
-    :math:`d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1})`, with :math:`f'` written through
-    :math:`a_{l-1} = f(z_{l-1})`. Returns ``(dW list, db list)`` shaped like the parameters.
+    ``layers``: :func:`forward_reference`'s list; the errors :math:`d_l` come from
+    :func:`backward_errors`, each layer's gradients from :func:`weight_gradient` and
+    :func:`bias_gradient`.
     """
-    _, f_grad = ACTIVATIONS[activation]
-    delta = output_error(layers[-1], y)
-    dW, db = [], []
-    for layer in range(len(weights) - 1, -1, -1):
-        a_below = layers[layer]
-        dW.insert(0, a_below.T @ delta)
-        db.insert(0, delta.sum(axis=0))
-        if layer > 0:  # no error is needed for the input
-            delta = (delta @ weights[layer].T) * f_grad(a_below)
+    errors = backward_errors(weights, layers, y, activation)
+    dW = [weight_gradient(a_below, d) for a_below, d in zip(layers[:-1], errors, strict=True)]
+    db = [bias_gradient(d) for d in errors]
     return dW, db
 
 

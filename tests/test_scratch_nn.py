@@ -243,6 +243,65 @@ def test_gradient_check_central_differences(name, bias_init):
     assert rel < 1e-6, f"{name}: relative error {rel:.2e}"
 
 
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_reference_pass_gradient_check_central_differences(name):
+    """backward_reference against central differences of cross_entropy(forward_reference):
+    the reference pass alone, no fast path involved."""
+    rng = np.random.default_rng(13)
+    sizes = (5, 4, 3, 3)                                    # a 5-4-3-3 network
+    weights = [rng.normal(scale=0.8, size=shape)
+               for shape in zip(sizes[:-1], sizes[1:], strict=True)]
+    biases = [rng.normal(scale=0.3, size=n) for n in sizes[1:]]
+    X = rng.uniform(-1.0, 1.0, size=(9, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=9)
+
+    def loss() -> float:
+        return nn.cross_entropy(nn.forward_reference(weights, biases, X, name)[-1], y)
+
+    layers = nn.forward_reference(weights, biases, X, name)
+    for k in range(1, len(weights)):  # every z_l far from the (leaky) relu kink at 0
+        assert np.abs(nn.pre_activation(layers[k - 1], weights[k - 1], biases[k - 1])).min() > 1e-4
+    grad_w, grad_b = nn.backward_reference(weights, layers, y, name)
+    eps = 1e-6
+    analytic, numeric = [], []
+    for params, grads in ((weights, grad_w), (biases, grad_b)):
+        for p, g in zip(params, grads, strict=True):
+            assert g.shape == p.shape
+            flat = p.reshape(-1)
+            for i in range(flat.size):
+                old = flat[i]
+                flat[i] = old + eps
+                up = loss()
+                flat[i] = old - eps
+                down = loss()
+                flat[i] = old
+                numeric.append((up - down) / (2 * eps))
+            analytic.append(g.reshape(-1))
+    analytic, numeric = np.concatenate(analytic), np.array(numeric)
+    rel = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
+    assert rel < 1e-7, f"{name}: relative error {rel:.2e}"
+
+
+def test_reference_functions_have_the_documented_shapes():
+    rng = np.random.default_rng(0)
+    B, n_below, n = 6, 5, 4
+    a_below, W, b = rng.normal(size=(B, n_below)), rng.normal(size=(n_below, n)), rng.normal(size=n)
+    error = rng.normal(size=(B, n))
+    assert nn.pre_activation(a_below, W, b).shape == (B, n)
+    assert nn.hidden_error(error, W, nn.tanh(a_below), "tanh").shape == (B, n_below)
+    assert nn.weight_gradient(a_below, error).shape == (n_below, n)
+    assert nn.bias_gradient(error).shape == (n,)
+    assert nn.output_error(error, np.arange(B) % n).shape == (B, n)
+    weights = [rng.normal(size=(7, 6)), rng.normal(size=(6, 3))]
+    biases = [rng.normal(size=6), rng.normal(size=3)]
+    X, y = rng.normal(size=(B, 7)), np.arange(B) % 3
+    layers = nn.forward_reference(weights, biases, X, "relu")
+    assert [x.shape for x in layers] == [(B, 7), (B, 6), (B, 3)]
+    errors = nn.backward_errors(weights, layers, y, "relu")
+    assert [d.shape for d in errors] == [(B, 6), (B, 3)]
+    np.testing.assert_array_equal(errors[-1], nn.output_error(layers[-1], y))
+
+
 @pytest.mark.parametrize("ours, theirs", [("relu", "relu"), ("sigmoid", "logistic"),
                                           ("tanh", "tanh")])
 def test_one_sgd_step_agrees_with_sklearn(ours, theirs):
