@@ -44,15 +44,18 @@ called with ``fan_in = 1`` (so ``U(-sqrt 6, sqrt 6)``/``N(0, 2)`` for relu/leaky
 default) keeps that, ``bias_init="zero"`` starts every bias at 0. Draws come from one
 ``numpy.random.Generator`` in the original's order ``W_1, b_1, W_2, b_2, ...``.
 
-Implementation, for speed at batch 128: each layer's parameters live in one array
-``[W_l; b_l]`` (the bias as an extra row; inputs carry a constant 1), so one matrix
-product gives ``z_l`` with its bias and another gives ``[dW_l; db_l]``; inside a
-training step activations are stored feature-major, ``(n_l, B)``; all buffers are
-preallocated and every elementwise step works in place; the learning rate and the
-``1/B`` of the batch mean are applied once, to ``d_L``. The SGD update is fused into the
-product that computes the weight gradient (BLAS ``gemm`` with ``beta = 1``, see
-:func:`matmul_into`), and every product goes through that one BLAS (SciPy's); each batch
-is gathered from ``X`` straight into its buffer. ``make bench`` measures the result.
+:class:`ScratchMLP` trains and predicts on a fast path that computes the same numbers
+with fused, preallocated BLAS kernels: :mod:`helpers.scratch_kernels`, whose docstring
+gathers every performance note. ``tests/test_scratch_kernels.py`` checks it against the
+reference pass here, layer by layer, for every activation.
+
+Length: about 720 lines, over the ~500-line guide for modules, on purpose. This is the
+one document a student reads to learn the network: the equations and the reference pass
+(the first ~350 lines), then the class that trains with them, in reading order. Moving
+either half to another module would send that reader to a second file, and
+``ScratchMLP`` must stay importable from here (notebook 03). The class is long for its
+argument checks, training loop, prediction and persistence, not for plumbing, which is
+all in :mod:`helpers.scratch_kernels`.
 """
 
 from __future__ import annotations
@@ -65,8 +68,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
+from helpers import scratch_kernels as kernels
 from helpers.verify import approx
 
 LEAKY_RELU_SLOPE = 0.01
@@ -250,49 +253,6 @@ def training_flops_per_sample(layer_sizes: tuple[int, ...] | list[int]) -> int:
         raise ValueError(f"need at least two positive layer sizes, got {layer_sizes!r}")
     weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
     return 2 * (3 * weights - sizes[0] * sizes[1])
-
-
-# ----------------------------------------------------------------------- matrix products
-
-
-def _as_fortran(matrix: np.ndarray) -> tuple[np.ndarray, int]:
-    """``(array, trans)`` with ``array`` Fortran-ordered and ``op(array) == matrix``
-    (``op`` the transpose when ``trans`` is 1): a C-ordered matrix is passed as its
-    transpose, so BLAS reads the memory as it is and nothing is copied."""
-    if matrix.flags.f_contiguous:
-        return matrix, 0
-    if matrix.flags.c_contiguous:
-        return matrix.T, 1
-    raise ValueError("matmul_into needs C- or Fortran-contiguous operands")
-
-
-def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
-                alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
-    """``out <- alpha a b + beta out`` in place, by one BLAS ``gemm`` call; returns ``out``.
-
-    ``gemm`` is SciPy's ``dgemm``/``sgemm`` (:func:`scipy.linalg.blas.get_blas_funcs`);
-    ``a`` ``(m, k)``, ``b`` ``(k, n)`` and ``out`` ``(m, n)`` may each be C- or
-    Fortran-ordered (a C-ordered ``out`` is filled as ``out^T = b^T a^T``). With
-    ``beta = 1`` the product is added to ``out``: an SGD step ``theta -= grad`` fused
-    into the product that computes the gradient.
-
-    Why not ``numpy.matmul``: the training step needs that ``beta``, and pip's NumPy and
-    SciPy each bundle their own OpenBLAS, whose thread pools slow each other down
-    several-fold when calls alternate between them; so every product of a training
-    step goes through SciPy's BLAS.
-    """
-    if out.flags.f_contiguous:
-        c, (A, trans_a), (B, trans_b) = out, _as_fortran(a), _as_fortran(b)
-    elif out.flags.c_contiguous:
-        c, (A, trans_a), (B, trans_b) = out.T, _as_fortran(b.T), _as_fortran(a.T)
-    else:
-        raise ValueError("matmul_into needs a C- or Fortran-contiguous out")
-    result = gemm(alpha, A, B, beta=beta, c=c, trans_a=trans_a, trans_b=trans_b,
-                  overwrite_c=1)
-    if result is not c:  # f2py returns c itself when it wrote in place, else a copy
-        raise RuntimeError(f"gemm did not write in place: {a.dtype}, {b.dtype} into "
-                           f"{out.dtype} with {gemm.__name__}")
-    return out
 
 
 # ----------------------------------------------------------------------- the reference pass
@@ -487,18 +447,17 @@ class ScratchMLP:
         self.patience = int(patience)
         self.dtype = dtype
         self._rng = np.random.default_rng(random_state)
-        self._f, self._f_grad = ACTIVATIONS[activation]
-        self._gemm = get_blas_funcs("gemm", dtype=self.dtype)  # dgemm or sgemm
         weights, biases = self._initial_parameters(self._rng)
         #: one array per layer, ``(fan_in + 1, fan_out)``: the weights ``W_l`` with the
-        #: biases ``b_l`` as an extra last row, so that one matrix product handles both
-        #: (inputs carry a constant 1); :attr:`weights` and :attr:`biases` are views.
+        #: biases ``b_l`` as an extra last row, the fast path's layout (see
+        #: :mod:`helpers.scratch_kernels`); :attr:`weights` and :attr:`biases` are views.
         self._params = [np.empty((w.shape[0] + 1, w.shape[1]), dtype=self.dtype)
                         for w in weights]
         self.weights, self.biases = weights, biases
+        #: the fast path: training steps, gradients and logits on ``_params``
+        self._fused = kernels.FusedMLP(self._params, activation, *ACTIVATIONS[activation])
         self.history_: dict[str, list[float]] = {}
         self.best_epoch_: int | None = None
-        self._buffers: dict[int, dict[str, Any]] = {}
 
     # -- shapes and parameters ------------------------------------------------------
 
@@ -598,143 +557,20 @@ class ScratchMLP:
             )
         return y.astype(np.intp, copy=False)
 
-    # -- forward / backward on one batch ------------------------------------------
-
-    def _batch_buffers(self, rows: int) -> dict[str, Any]:
-        """Preallocated arrays for a batch of ``rows``.
-
-        Inside a training step activations and errors are stored *feature-major*,
-        ``(n_l, rows)``: ``z_l^T = W_l^T a_{l-1}^T`` lets BLAS split the long feature
-        dimension between threads, measurably faster at batch 128 than ``(rows, n_l)``.
-        Hidden activations and the input carry an extra constant row (column) of ones,
-        which multiplies the bias row of the parameters.
-        """
-        buffers = self._buffers.get(rows)
-        if buffers is None:
-            sizes = self.layer_sizes
-            empty = lambda *shape: np.empty(shape, dtype=self.dtype)  # noqa: E731
-            acts = [empty(n + 1, rows) for n in sizes[1:-1]] + [empty(sizes[-1], rows)]
-            for act in acts[:-1]:
-                act[-1] = 1.0
-            x = empty(rows, sizes[0] + 1)
-            x[:, -1] = 1.0
-            buffers = {
-                "x": x,                                          # [input rows | 1]
-                "act": acts,                                     # [a_l^T; 1], then P^T
-                "delta": [empty(n, rows) for n in sizes[1:]],    # d_l^T
-                "grad": [np.empty_like(p) for p in self._params],  # [dW_l; db_l]
-                "columns": np.arange(rows),
-            }
-            self._buffers[rows] = buffers
-        return buffers
-
-    def _augmented(self, X: np.ndarray) -> np.ndarray:
-        """``[X | 1]`` ``(n, n_inputs + 1)``."""
-        out = np.empty((X.shape[0], X.shape[1] + 1), dtype=self.dtype)
-        out[:, :-1] = X
-        out[:, -1] = 1.0
-        return out
-
-    def _forward_batch(self, X_aug: np.ndarray, buffers, y: np.ndarray | None = None):
-        """Forward pass of the batch ``[X | 1]``: fill ``buffers["act"]`` with
-        ``[a_l^T; 1]`` and the softmax ``P^T``.
-
-        Returns ``P^T`` ``(n_classes, rows)``, or with labels ``y`` the pair ``(summed
-        cross-entropy, number of correct answers)`` of the batch, taken from the logits
-        on the way (log-sum-exp, as :func:`cross_entropy`) at almost no cost.
-        """
-        acts = buffers["act"]
-        a = X_aug.T
-        last = len(self._params) - 1
-        for layer, params in enumerate(self._params):
-            if layer < last:
-                z = acts[layer][:-1]                     # leave the row of ones alone
-                matmul_into(self._gemm, params.T, a, z)  # z^T = [W; b]^T [a; 1]^T
-                self._f(z, out=z)
-                a = acts[layer]
-            else:
-                z = matmul_into(self._gemm, params.T, a, acts[layer])
-        if y is None:
-            z -= z.max(axis=0, keepdims=True)
-            np.exp(z, out=z)
-            z /= z.sum(axis=0, keepdims=True)
-            return z
-        columns = buffers["columns"]
-        correct = int(np.count_nonzero(z.argmax(axis=0) == y))
-        z -= z.max(axis=0, keepdims=True)                # every column's maximum is now 0
-        true_logit = z[y, columns]
-        np.exp(z, out=z)
-        sums = z.sum(axis=0, keepdims=True)
-        z /= sums                                        # P^T
-        loss_sum = float(np.log(sums).sum() - true_logit.sum())
-        return loss_sum, correct
-
-    def _backward_batch(self, X_aug: np.ndarray, y: np.ndarray, buffers, scale: float,
-                        *, update: bool = False):
-        """Backward pass of the batch; requires :meth:`_forward_batch` on it first.
-
-        Without ``update``: the gradients of the mean loss times ``scale * B`` go into
-        ``buffers["grad"]`` (per layer ``[dW_l; db_l]``, the parameters' layout) and are
-        returned; ``scale = 1 / B`` gives the batch-mean gradient.
-
-        With ``update`` (``scale = lr / B``): the SGD step itself. Each layer's
-        parameters are changed in place by one BLAS ``gemm`` with ``beta = 1``,
-        ``[W_l; b_l] <- [W_l; b_l] - [a_{l-1}; 1] d_l^T``, so no gradient array is written
-        and no separate pass reads it back (for the 785 x 256 first layer that pass costs
-        as much as the matrix product). ``d_{l-1}`` is computed from ``W_l`` before ``W_l``
-        changes. Returns ``None``.
-
-        Both overwrite the stored activations with the activation's slopes.
-        """
-        acts, deltas, grads = buffers["act"], buffers["delta"], buffers["grad"]
-        delta = deltas[-1]
-        np.copyto(delta, acts[-1])                      # P^T
-        delta[y, buffers["columns"]] -= 1.0             # (P - Y)^T
-        delta *= scale
-        for layer in range(len(self._params) - 1, -1, -1):
-            params = self._params[layer]
-            a_prev = X_aug.T if layer == 0 else acts[layer - 1]
-            if not update:
-                matmul_into(self._gemm, a_prev, delta.T, grads[layer])  # [a; 1] d^T = [dW; db]
-            if layer > 0:                                   # no gradient for the input
-                below = deltas[layer - 1]
-                matmul_into(self._gemm, params[:-1], delta, below)  # W_l d_l^T, W_l before the step
-            if update:
-                # [W; b] <- [W; b] - [a; 1] d^T, in place
-                matmul_into(self._gemm, a_prev, delta.T, params, alpha=-1.0, beta=1.0)
-            if layer > 0:
-                slope_at = a_prev[:-1]                      # a_{l-1}^T, no longer needed
-                if self.activation == "relu":               # same as below, one pass
-                    np.multiply(below, slope_at > 0.0, out=below)
-                else:
-                    below *= self._f_grad(slope_at, out=slope_at)
-                delta = below
-        return None if update else grads
+    # -- gradients and single SGD steps (on the fast path) ---------------------------
 
     def gradients(self, X, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Gradients of the mean cross-entropy on ``(X, y)``: ``(dW list, db list)`` (copies)."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        X_aug = self._augmented(X)
-        buffers = self._batch_buffers(X.shape[0])
-        self._forward_batch(X_aug, buffers)
-        grads = self._backward_batch(X_aug, y, buffers, 1.0 / X.shape[0])
+        grads = self._fused.gradients(kernels.with_ones_column(X), y)  # [dW_l; db_l]
         return [g[:-1].copy() for g in grads], [g[-1].copy() for g in grads]
 
     def sgd_step(self, X, y) -> None:
         """One SGD step ``theta -= learning_rate * (batch-mean gradient)`` on ``(X, y)``."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        self._step(self._augmented(X), y)
-
-    def _step(self, X_aug: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        """One SGD step on ``[X | 1]``; returns the batch's ``(summed loss, correct
-        answers)`` before the step."""
-        buffers = self._batch_buffers(X_aug.shape[0])
-        metrics = self._forward_batch(X_aug, buffers, y)
-        self._backward_batch(X_aug, y, buffers, self.learning_rate / X_aug.shape[0],
-                             update=True)
-        return metrics
+        self._fused.sgd_step(kernels.with_ones_column(X), y, self.learning_rate)
 
     # -- training -------------------------------------------------------------------
 
@@ -748,20 +584,14 @@ class ScratchMLP:
 
     def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """One epoch over the checked ``X``; returns the running ``(mean loss, accuracy)``
-        over its batches, each batch measured just before its own step.
-
-        Each batch is copied into the preallocated ``[x | 1]`` buffer, so ``X`` itself is
-        never copied whole (an augmented copy of 8,000 MNIST rows is 50 MB of fresh
-        memory, as slow to fault in as several SGD steps)."""
+        over its batches, each batch measured just before its own step."""
         n, batch = X.shape[0], self.batch_size
         loss_sum, correct = 0.0, 0
         order = self._rng.permutation(n) if self.shuffle else None
         for start in range(0, n, batch):
             rows = order[start:start + batch] if self.shuffle else slice(start, start + batch)
-            y_batch = y[rows]
-            x_batch = self._batch_buffers(len(y_batch))["x"]
-            x_batch[:, :-1] = X[rows]    # measured faster than np.take(..., out=)
-            batch_loss, batch_correct = self._step(x_batch, y_batch)
+            batch_loss, batch_correct = self._fused.sgd_step_on_rows(X, y[rows], rows,
+                                                                     self.learning_rate)
             loss_sum += batch_loss
             correct += batch_correct
         return loss_sum / n, correct / n
@@ -828,34 +658,22 @@ class ScratchMLP:
 
     # -- prediction -----------------------------------------------------------------
 
-    def _logits(self, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
-        out = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
-        last = len(self.weights) - 1
-        for start in range(0, X.shape[0], chunk):
-            a = X[start:start + chunk]
-            for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-                z = matmul_into(self._gemm, a, W, np.empty((a.shape[0], W.shape[1]),
-                                                           dtype=self.dtype))
-                z += b
-                a = self._f(z, out=z) if layer < last else z
-            out[start:start + chunk] = a
-        return out
-
     def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        logits = self._logits(X)
+        """``(mean cross-entropy, accuracy)`` on the checked ``(X, y)``."""
+        logits = self._fused.logits(X)
         return cross_entropy(logits, y), float(np.mean(logits.argmax(axis=1) == y))
 
     def decision_function(self, X) -> np.ndarray:
         """Logits ``z_L`` ``(n, n_classes)``."""
-        return self._logits(self._check_X(X))
+        return self._fused.logits(self._check_X(X))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n, n_classes)`` (row-wise softmax of the logits)."""
-        return softmax(self._logits(self._check_X(X)))
+        return softmax(self._fused.logits(self._check_X(X)))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per row ``(n,)``."""
-        return self._logits(self._check_X(X)).argmax(axis=1)
+        return self._fused.logits(self._check_X(X)).argmax(axis=1)
 
     def score(self, X, y) -> float:
         """Accuracy on ``(X, y)``."""

@@ -93,45 +93,7 @@ def test_training_flops_formula():
         nn.training_flops_per_sample((5,))
 
 
-# ---------------------------------------------------------------- matrix products
-
-
-def _ordered(matrix, order):
-    return matrix.copy(order=order)  # always a copy: ``out`` must not alias ``start``
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("orders", ["CCC", "CCF", "CFC", "FCC", "FFF", "FFC", "CFF", "FCF"])
-def test_matmul_into_matches_numpy_in_every_memory_order(orders, dtype):
-    from scipy.linalg.blas import get_blas_funcs
-
-    gemm = get_blas_funcs("gemm", dtype=dtype)
-    rng = np.random.default_rng(0)
-    a = _ordered(rng.standard_normal((5, 3)).astype(dtype), orders[0])
-    b = _ordered(rng.standard_normal((3, 4)).astype(dtype), orders[1])
-    start = rng.standard_normal((5, 4)).astype(dtype)
-    out = _ordered(start, orders[2])
-    address = out.ctypes.data
-    assert nn.matmul_into(gemm, a, b, out) is out
-    assert out.ctypes.data == address  # written in place
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(out, a @ b, rtol=tol, atol=tol)
-    out[...] = start
-    nn.matmul_into(gemm, a, b, out, alpha=-0.5, beta=1.0)  # out <- out - a b / 2
-    np.testing.assert_allclose(out, start - 0.5 * (a @ b), rtol=tol, atol=tol)
-
-
-def test_matmul_into_refuses_to_work_on_a_copy():
-    from scipy.linalg.blas import get_blas_funcs
-
-    gemm = get_blas_funcs("gemm", dtype=np.float64)
-    a, b = np.ones((3, 2)), np.ones((2, 4))
-    with pytest.raises(RuntimeError, match="in place"):
-        nn.matmul_into(gemm, a, b, np.zeros((3, 4), dtype=np.float32))
-    with pytest.raises(ValueError, match="contiguous"):
-        nn.matmul_into(gemm, a, b, np.zeros((3, 8))[:, ::2])
-    with pytest.raises(ValueError, match="contiguous"):
-        nn.matmul_into(gemm, np.ones((3, 4))[:, ::2], b, np.zeros((3, 4)))
+# ---------------------------------------------------------------- the fused SGD step
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
