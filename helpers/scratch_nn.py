@@ -1,27 +1,36 @@
-"""A fully connected network written from scratch in NumPy (notebook 03).
+r"""A fully connected network written from scratch in NumPy (notebook 03): read this first.
 
 Architecture (the original submission's): ``784 -> 256 -> 128 -> 64 -> 32 -> 10``, one
-hidden activation for every hidden layer, a softmax output and the mean cross-entropy
-loss, trained by plain mini-batch SGD on the batch-mean gradient.
+hidden activation :math:`f` for every hidden layer, a softmax output and the mean
+cross-entropy loss, trained by plain mini-batch SGD on the batch-mean gradient.
 
-Notation, for a batch of ``B`` rows and layers ``l = 1..L`` (``L = 5`` here)::
+The file reads top to bottom: the activations and their derivatives, the
+initialisations, softmax and loss, then **the reference pass**, the equations below as
+one function each, and last :class:`ScratchMLP`, the network the notebook trains.
 
-    a_0 = X                         (B, n_0)      input
-    z_l = a_{l-1} W_l + b_l         (B, n_l)      W_l: (n_{l-1}, n_l), b_l: (n_l,)
-    a_l = f(z_l)                    hidden layers l < L
-    P   = softmax(z_L)              (B, n_L)      row-wise
-    J   = -(1/B) sum_i log P[i, y_i]              mean cross-entropy
+Notation, for a batch of :math:`B` rows and layers :math:`l = 1..L` (:math:`L = 5`);
+:math:`X`: ``(B, n_0)``, :math:`W_l`: ``(n_{l-1}, n_l)``, :math:`b_l`: ``(n_l,)``,
+:math:`z_l, a_l, d_l`: ``(B, n_l)``, :math:`Y` the one-hot labels, :math:`\odot`
+elementwise:
 
-Backward pass (``Y`` the one-hot labels, ``*`` elementwise)::
+.. math::
 
-    d_L   = (P - Y) / B                              dJ/dz_L
-    dW_l  = a_{l-1}^T d_l,  db_l = sum_rows(d_l)
-    d_l   = (d_{l+1} W_{l+1}^T) * f'(z_l)            l < L; never for the input a_0
+    a_0 = X, \qquad z_l = a_{l-1} W_l + b_l, \qquad a_l = f(z_l) \quad (l < L),
 
-Every derivative ``f'(z)`` is written through the activation's output ``a = f(z)``
-(``sigmoid: a(1-a)``, ``tanh: 1-a^2``, ``relu: [a>0]``, ``leaky_relu: 1 or 0.01``), so the
-backward pass needs only the stored activations. At the kink ``z = 0`` the ReLU
-derivative is taken as 0 (scikit-learn's convention) and the leaky ReLU's as 0.01.
+    P = \mathrm{softmax}(z_L) \text{ (row-wise)}, \qquad
+    J = -\frac{1}{B} \sum_i \log P_{i, y_i},
+
+    d_L = \frac{\partial J}{\partial z_L} = \frac{P - Y}{B}, \qquad
+    d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1}),
+
+    \frac{\partial J}{\partial W_l} = a_{l-1}^\top d_l, \qquad
+    \frac{\partial J}{\partial b_l} = \textstyle\sum_\text{rows} d_l .
+
+No error is computed for the input :math:`a_0`. Every derivative :math:`f'(z)` is
+written through the activation's output :math:`a = f(z)` (sigmoid :math:`a(1-a)`, tanh
+:math:`1-a^2`, relu :math:`[a>0]`, leaky relu 1 or 0.01), so the backward pass needs only
+the stored activations. At the kink :math:`z = 0` the ReLU derivative is taken as 0
+(scikit-learn's convention) and the leaky ReLU's as 0.01.
 
 Initialisations (the original's definitions; ``fan_in`` = rows of the matrix)::
 
@@ -35,15 +44,18 @@ called with ``fan_in = 1`` (so ``U(-sqrt 6, sqrt 6)``/``N(0, 2)`` for relu/leaky
 default) keeps that, ``bias_init="zero"`` starts every bias at 0. Draws come from one
 ``numpy.random.Generator`` in the original's order ``W_1, b_1, W_2, b_2, ...``.
 
-Implementation, for speed at batch 128: each layer's parameters live in one array
-``[W_l; b_l]`` (the bias as an extra row; inputs carry a constant 1), so one matrix
-product gives ``z_l`` with its bias and another gives ``[dW_l; db_l]``; inside a
-training step activations are stored feature-major, ``(n_l, B)``; all buffers are
-preallocated and every elementwise step works in place; the learning rate and the
-``1/B`` of the batch mean are applied once, to ``d_L``. The SGD update is fused into the
-product that computes the weight gradient (BLAS ``gemm`` with ``beta = 1``, see
-:func:`matmul_into`), and every product goes through that one BLAS (SciPy's); each batch
-is gathered from ``X`` straight into its buffer. ``make bench`` measures the result.
+:class:`ScratchMLP` trains and predicts on a fast path that computes the same numbers
+with fused, preallocated BLAS kernels: :mod:`helpers.scratch_kernels`, whose docstring
+gathers every performance note. ``tests/test_scratch_kernels.py`` checks it against the
+reference pass here, layer by layer, for every activation.
+
+Length: about 720 lines, over the ~500-line guide for modules, on purpose. This is the
+one document a student reads to learn the network: the equations and the reference pass
+(the first ~350 lines), then the class that trains with them, in reading order. Moving
+either half to another module would send that reader to a second file, and
+``ScratchMLP`` must stay importable from here (notebook 03). The class is long for its
+argument checks, training loop, prediction and persistence, not for plumbing, which is
+all in :mod:`helpers.scratch_kernels`.
 """
 
 from __future__ import annotations
@@ -53,11 +65,11 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
+from helpers import scratch_kernels as kernels
 from helpers.verify import approx
 
 LEAKY_RELU_SLOPE = 0.01
@@ -67,15 +79,16 @@ N_INPUTS = 784
 N_CLASSES = 10
 
 # ----------------------------------------------------------------------- activations
-# Each activation maps z -> f(z); each gradient maps the *output* a = f(z) -> f'(z).
-# Both accept ``out=`` (which may be the input itself) to work in place.
+# Each activation maps z -> f(z); each derivative maps the *output* a = f(z) -> f'(z).
+# Both take arrays of any shape and accept ``out=`` (which may be the input itself) to
+# work in place, as the fast path does.
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Logistic function ``1 / (1 + exp(-z))``, written as ``(1 + tanh(z/2)) / 2``.
+    r""":math:`\sigma(z) = 1 / (1 + e^{-z})`, computed as :math:`(1 + \tanh(z/2)) / 2`.
 
-    The tanh form never overflows (``exp(-z)`` does for ``z < -709``) and needs no
-    branch; it is exact to rounding.
+    The tanh form never overflows (:math:`e^{-z}` does for :math:`z < -709`) and needs
+    no branch; it is exact to rounding.
     """
     out = np.multiply(z, 0.5, out=out)
     np.tanh(out, out=out)
@@ -85,30 +98,31 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def sigmoid_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``sigmoid'(z) = a (1 - a)`` with ``a = sigmoid(z)`` (``out`` may be ``a``)."""
+    r""":math:`\sigma'(z) = a (1 - a)` with :math:`a = \sigma(z)` (``out`` may be ``a``)."""
     one_minus_a = np.subtract(1.0, a)
     return np.multiply(a, one_minus_a, out=out)
 
 
 def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Hyperbolic tangent."""
+    r""":math:`\tanh(z)`."""
     return np.tanh(z, out=out)
 
 
 def tanh_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``tanh'(z) = 1 - a^2`` with ``a = tanh(z)``."""
+    r""":math:`\tanh'(z) = 1 - a^2` with :math:`a = \tanh(z)`."""
     out = np.multiply(a, a, out=out)
     np.subtract(1.0, out, out=out)
     return out
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``max(z, 0)``."""
+    r""":math:`\max(z, 0)`."""
     return np.maximum(z, 0.0, out=out)
 
 
 def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``relu'(z) = 1 if z > 0 else 0`` (0 at the kink), from ``a = relu(z)``."""
+    r""":math:`[z > 0]` (0 at the kink), from :math:`a = \max(z, 0)` (:math:`a > 0` iff
+    :math:`z > 0`)."""
     if out is None:
         out = np.empty_like(a)
     np.greater(a, 0.0, out=out)  # writes 1.0 / 0.0 in a's float dtype
@@ -116,7 +130,8 @@ def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``z if z > 0 else 0.01 z``, computed as ``max(z, 0.01 z)`` (equal for slope < 1)."""
+    r""":math:`z` if :math:`z > 0` else :math:`0.01 z`, computed as :math:`\max(z, 0.01 z)`
+    (equal for a slope below 1)."""
     if out is None:
         out = np.empty_like(z)
     if out is z:
@@ -127,7 +142,8 @@ def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``1 if z > 0 else 0.01`` (0.01 at the kink), from ``a`` (``a > 0`` iff ``z > 0``)."""
+    r"""1 if :math:`z > 0` else 0.01 (0.01 at the kink), from :math:`a` (:math:`a > 0` iff
+    :math:`z > 0`)."""
     if out is None:
         out = np.empty_like(a)
     np.greater(a, 0.0, out=out)
@@ -136,12 +152,19 @@ def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-#: ``{name: (activation, activation_grad)}``; ``activation_grad`` takes ``a = f(z)``.
-ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
-    "sigmoid": (sigmoid, sigmoid_grad),
-    "tanh": (tanh, tanh_grad),
-    "relu": (relu, relu_grad),
-    "leaky_relu": (leaky_relu, leaky_relu_grad),
+class Activation(NamedTuple):
+    """A hidden activation: ``function(z)`` and ``derivative(a)`` with ``a = function(z)``."""
+
+    function: Callable[..., np.ndarray]
+    derivative: Callable[..., np.ndarray]
+
+
+#: ``{name: Activation(f, f')}``; unpacks as ``f, f_grad = ACTIVATIONS[name]``.
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(sigmoid, sigmoid_grad),
+    "tanh": Activation(tanh, tanh_grad),
+    "relu": Activation(relu, relu_grad),
+    "leaky_relu": Activation(leaky_relu, leaky_relu_grad),
 }
 
 #: Activations whose initialisations use the He-style ``fan_in`` scaling.
@@ -152,21 +175,23 @@ RELU_FAMILY = frozenset({"relu", "leaky_relu"})
 
 def init_random(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
                 dtype=np.float64) -> np.ndarray:
-    """``U(-r, r)`` of shape ``(fan_in, fan_out)``; ``r = sqrt(6/fan_in)`` (relu family) or 1."""
+    r""":math:`U(-r, r)` of shape ``(fan_in, fan_out)``; :math:`r = \sqrt{6/\text{fan\_in}}`
+    (relu family) or 1."""
     limit = math.sqrt(6.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype, copy=False)
 
 
 def init_normal(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
                 dtype=np.float64) -> np.ndarray:
-    """``N(0, s^2)`` of shape ``(fan_in, fan_out)``; ``s = sqrt(2/fan_in)`` (relu family) or 1."""
+    r""":math:`N(0, s^2)` of shape ``(fan_in, fan_out)``; :math:`s = \sqrt{2/\text{fan\_in}}`
+    (relu family) or 1."""
     scale = math.sqrt(2.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return (rng.standard_normal(size=(fan_in, fan_out)) * scale).astype(dtype, copy=False)
 
 
 def init_zero(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
               dtype=np.float64) -> np.ndarray:
-    """All zeros (draws nothing from ``rng``)."""
+    """All zeros of shape ``(fan_in, fan_out)`` (draws nothing from ``rng``)."""
     return np.zeros((fan_in, fan_out), dtype=dtype)
 
 
@@ -183,9 +208,10 @@ BIAS_INITS = ("as_weights", "zero")
 
 
 def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Row-wise softmax of ``logits`` ``(B, K)``: ``exp(z - max_row z) / sum_row``.
+    r"""Row-wise softmax of ``logits`` ``(B, K)``:
+    :math:`P_{ik} = e^{z_{ik} - m_i} / \sum_j e^{z_{ij} - m_i}`, :math:`m_i = \max_j z_{ij}`.
 
-    Subtracting each row's own maximum makes the largest exponent ``exp(0) = 1``, so
+    Subtracting each row's own maximum makes the largest exponent :math:`e^0 = 1`, so
     no row can overflow or have an all-zero denominator.
     """
     out = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
@@ -195,13 +221,15 @@ def softmax(logits: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise ``z - logsumexp(z)`` ``(B, K)``: finite for any finite ``logits``."""
+    r"""Row-wise :math:`z - \log\sum_j e^{z_j}` ``(B, K)``: finite for any finite ``logits``."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
-    """Mean cross-entropy ``mean_i [logsumexp(z_i) - z_i[y_i]]`` from logits ``(B, K)``.
+    r"""Mean cross-entropy
+    :math:`J = \frac{1}{B} \sum_i [\log \sum_k e^{z_{ik}} - z_{i y_i}]` from logits
+    ``(B, K)`` and labels ``y`` ``(B,)``.
 
     Computed from the logits by log-sum-exp, never as ``log(softmax)``, so a
     confident wrong answer gives a large finite loss instead of ``log(0)``.
@@ -211,13 +239,14 @@ def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def training_flops_per_sample(layer_sizes: tuple[int, ...] | list[int]) -> int:
-    """Matrix-multiply FLOPs of one training sample (forward + backward), counted exactly.
+    r"""Matrix-multiply FLOPs of one training sample (forward + backward), counted exactly.
 
-    For layers ``n_0 -> n_1 -> ... -> n_L`` with ``S = sum_l n_{l-1} n_l`` weights:
-    forward ``2 S`` (``z_l = a_{l-1} W_l``), weight gradients ``2 S`` (``a_{l-1}^T d_l``),
-    input gradients ``2 (S - n_0 n_1)`` (``d_{l+1} W_{l+1}^T`` for every layer but the
-    first: no gradient is computed for the input). Total ``2 (3 S - n_0 n_1)``; the
-    elementwise work (biases, activations, softmax, update) is not counted.
+    For layers ``n_0 -> n_1 -> ... -> n_L`` with :math:`S = \sum_l n_{l-1} n_l` weights:
+    forward :math:`2S` (:math:`a_{l-1} W_l`), weight gradients :math:`2S`
+    (:math:`a_{l-1}^\top d_l`), errors :math:`2(S - n_0 n_1)` (:math:`d_l W_l^\top` for
+    every layer but the first: no error is computed for the input). Total
+    :math:`2(3S - n_0 n_1)`; the elementwise work (biases, activations, softmax, update)
+    is not counted.
     """
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 2 or min(sizes) < 1:
@@ -226,101 +255,104 @@ def training_flops_per_sample(layer_sizes: tuple[int, ...] | list[int]) -> int:
     return 2 * (3 * weights - sizes[0] * sizes[1])
 
 
-# ----------------------------------------------------------------------- matrix products
+# ----------------------------------------------------------------------- the reference pass
+# The equations of the module docstring, one function each, batch-major (one row per
+# example) and allocating freely: what to read to learn backpropagation. Lists are
+# indexed from 0: ``weights[l - 1]`` is W_l, ``layers[l]`` is a_l.
 
 
-def _as_fortran(matrix: np.ndarray) -> tuple[np.ndarray, int]:
-    """``(array, trans)`` with ``array`` Fortran-ordered and ``op(array) == matrix``
-    (``op`` the transpose when ``trans`` is 1): a C-ordered matrix is passed as its
-    transpose, so BLAS reads the memory as it is and nothing is copied."""
-    if matrix.flags.f_contiguous:
-        return matrix, 0
-    if matrix.flags.c_contiguous:
-        return matrix.T, 1
-    raise ValueError("matmul_into needs C- or Fortran-contiguous operands")
+def pre_activation(a_below: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    r""":math:`z_l = a_{l-1} W_l + b_l`, ``(B, n_l)``.
 
-
-def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
-                alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
-    """``out <- alpha a b + beta out`` in place, by one BLAS ``gemm`` call; returns ``out``.
-
-    ``gemm`` is SciPy's ``dgemm``/``sgemm`` (:func:`scipy.linalg.blas.get_blas_funcs`);
-    ``a`` ``(m, k)``, ``b`` ``(k, n)`` and ``out`` ``(m, n)`` may each be C- or
-    Fortran-ordered (a C-ordered ``out`` is filled as ``out^T = b^T a^T``). With
-    ``beta = 1`` the product is added to ``out``: an SGD step ``theta -= grad`` fused
-    into the product that computes the gradient.
-
-    Why not ``numpy.matmul``: the training step needs that ``beta``, and pip's NumPy and
-    SciPy each bundle their own OpenBLAS, whose thread pools slow each other down
-    several-fold when calls alternate between them; so every product of a training
-    step goes through SciPy's BLAS.
+    ``a_below``: :math:`a_{l-1}` ``(B, n_{l-1})`` (e.g. ``X``: ``(B, 784)``),
+    ``W``: ``(n_{l-1}, n_l)``, ``b``: ``(n_l,)`` (added to every row).
     """
-    if out.flags.f_contiguous:
-        c, (A, trans_a), (B, trans_b) = out, _as_fortran(a), _as_fortran(b)
-    elif out.flags.c_contiguous:
-        c, (A, trans_a), (B, trans_b) = out.T, _as_fortran(b.T), _as_fortran(a.T)
-    else:
-        raise ValueError("matmul_into needs a C- or Fortran-contiguous out")
-    result = gemm(alpha, A, B, beta=beta, c=c, trans_a=trans_a, trans_b=trans_b,
-                  overwrite_c=1)
-    if result is not c:  # f2py returns c itself when it wrote in place, else a copy
-        raise RuntimeError(f"gemm did not write in place: {a.dtype}, {b.dtype} into "
-                           f"{out.dtype} with {gemm.__name__}")
-    return out
-
-
-# ----------------------------------------------------------------------- the network
-
-
-# ------------------------------------------------------------------ the reference pass
-# The equations of the module docstring, one function each, batch-major and allocating
-# freely: what to read to learn backpropagation. ScratchMLP computes the same numbers on
-# a fused, preallocated path (the docstring's "Implementation"); tests/test_scratch_nn.py
-# checks the two agree to 1e-12 for every activation.
+    return a_below @ W + b
 
 
 def forward_reference(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,
                       activation: str) -> list[np.ndarray]:
-    r"""Activations of every layer, :math:`a_0 = X`, :math:`a_l = f(a_{l-1} W_l + b_l)`.
+    r"""The forward pass: :math:`a_0 = X`, :math:`a_l = f(z_l)` for the hidden layers,
+    and the output layer's logits :math:`z_L`.
 
-    ``weights[l]``: ``(n_l, n_{l+1})``, ``biases[l]``: ``(n_{l+1},)``, ``X``: ``(B, n_0)``.
-    Returns ``[a_0, a_1, ..., a_{L-1}, z_L]``: the hidden activations, then the output
-    layer's logits :math:`z_L` (no activation: the softmax is part of the loss).
+    ``weights``/``biases``: :math:`W_1..W_L` ``(n_{l-1}, n_l)``/:math:`b_1..b_L`
+    ``(n_l,)``; ``X``: ``(B, n_0)``. Returns ``[a_0, a_1, ..., a_{L-1}, z_L]``, entry
+    ``l`` of shape ``(B, n_l)``: the output layer has no activation, since the softmax is
+    part of the loss (:func:`cross_entropy`, :func:`output_error`).
     """
-    f, _ = ACTIVATIONS[activation]
+    f = ACTIVATIONS[activation].function
     layers = [X]
     for W, b in zip(weights[:-1], biases[:-1], strict=True):
-        layers.append(f(layers[-1] @ W + b))             # a_l = f(z_l)
-    layers.append(layers[-1] @ weights[-1] + biases[-1])  # z_L
+        layers.append(f(pre_activation(layers[-1], W, b)))           # a_l = f(z_l)
+    layers.append(pre_activation(layers[-1], weights[-1], biases[-1]))  # z_L
     return layers
 
 
 def output_error(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    r""":math:`d_L = \partial J / \partial z_L = (\mathrm{softmax}(z_L) - Y) / B`, ``(B, n_L)``."""
+    r""":math:`d_L = \partial J / \partial z_L = (\mathrm{softmax}(z_L) - Y) / B`, ``(B, n_L)``.
+
+    ``logits``: :math:`z_L` ``(B, n_L)``; ``y``: ``(B,)`` labels (:math:`Y` their one-hot
+    rows).
+    """
     error = softmax(logits)
     error[np.arange(len(y)), y] -= 1.0
     return error / len(y)
 
 
+def hidden_error(error: np.ndarray, W: np.ndarray, a_below: np.ndarray,
+                 activation: str) -> np.ndarray:
+    r""":math:`d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1})`, ``(B, n_{l-1})``: the chain rule
+    through layer :math:`l`.
+
+    ``error``: :math:`d_l` ``(B, n_l)``; ``W``: :math:`W_l` ``(n_{l-1}, n_l)``;
+    ``a_below``: :math:`a_{l-1} = f(z_{l-1})` ``(B, n_{l-1})``, through which
+    :math:`f'(z_{l-1})` is written.
+    """
+    return (error @ W.T) * ACTIVATIONS[activation].derivative(a_below)
+
+
+def weight_gradient(a_below: np.ndarray, error: np.ndarray) -> np.ndarray:
+    r""":math:`\partial J / \partial W_l = a_{l-1}^\top d_l`, ``(n_{l-1}, n_l)``.
+
+    ``a_below``: :math:`a_{l-1}` ``(B, n_{l-1})``; ``error``: :math:`d_l` ``(B, n_l)``. The
+    :math:`1/B` of the mean is already in :math:`d_l`.
+    """
+    return a_below.T @ error
+
+
+def bias_gradient(error: np.ndarray) -> np.ndarray:
+    r""":math:`\partial J / \partial b_l = \sum_\text{rows} d_l`, ``(n_l,)``, from
+    :math:`d_l` ``(B, n_l)``."""
+    return error.sum(axis=0)
+
+
+def backward_errors(weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray,
+                    activation: str) -> list[np.ndarray]:
+    r"""The error of every layer, :math:`[d_1, ..., d_L]`, entry ``l - 1`` ``(B, n_l)``.
+
+    ``layers``: :func:`forward_reference`'s list. :math:`d_L` is :func:`output_error` of
+    :math:`z_L`; each :math:`d_{l-1}` is :func:`hidden_error` of :math:`d_l`, from the
+    output down to :math:`d_1` (none for the input).
+    """
+    errors = [output_error(layers[-1], y)]
+    for layer in range(len(weights) - 1, 0, -1):       # l = L, ..., 2
+        errors.insert(0, hidden_error(errors[0], weights[layer], layers[layer], activation))
+    return errors
+
+
 def backward_reference(weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray,
                        activation: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    r"""Gradients of the mean cross-entropy, layer by layer from the output down.
+    r"""Gradients of the mean cross-entropy: ``(dW list, db list)`` shaped like the
+    parameters, :math:`\partial J/\partial W_l` ``(n_{l-1}, n_l)`` and
+    :math:`\partial J/\partial b_l` ``(n_l,)``.
 
-    ``layers`` is :func:`forward_reference`'s list. For ``l = L, ..., 1``:
-    :math:`\partial J/\partial W_l = a_{l-1}^\top d_l`,
-    :math:`\partial J/\partial b_l = \sum_\text{rows} d_l` and
-    :math:`d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1})`, with :math:`f'` written through
-    :math:`a_{l-1} = f(z_{l-1})`. Returns ``(dW list, db list)`` shaped like the parameters.
+    ``layers``: :func:`forward_reference`'s list; the errors :math:`d_l` come from
+    :func:`backward_errors`, each layer's gradients from :func:`weight_gradient` and
+    :func:`bias_gradient`.
     """
-    _, f_grad = ACTIVATIONS[activation]
-    delta = output_error(layers[-1], y)
-    dW, db = [], []
-    for layer in range(len(weights) - 1, -1, -1):
-        a_below = layers[layer]
-        dW.insert(0, a_below.T @ delta)
-        db.insert(0, delta.sum(axis=0))
-        if layer > 0:  # no error is needed for the input
-            delta = (delta @ weights[layer].T) * f_grad(a_below)
+    errors = backward_errors(weights, layers, y, activation)
+    dW = [weight_gradient(a_below, d) for a_below, d in zip(layers[:-1], errors, strict=True)]
+    db = [bias_gradient(d) for d in errors]
     return dW, db
 
 
@@ -415,18 +447,17 @@ class ScratchMLP:
         self.patience = int(patience)
         self.dtype = dtype
         self._rng = np.random.default_rng(random_state)
-        self._f, self._f_grad = ACTIVATIONS[activation]
-        self._gemm = get_blas_funcs("gemm", dtype=self.dtype)  # dgemm or sgemm
         weights, biases = self._initial_parameters(self._rng)
         #: one array per layer, ``(fan_in + 1, fan_out)``: the weights ``W_l`` with the
-        #: biases ``b_l`` as an extra last row, so that one matrix product handles both
-        #: (inputs carry a constant 1); :attr:`weights` and :attr:`biases` are views.
+        #: biases ``b_l`` as an extra last row, the fast path's layout (see
+        #: :mod:`helpers.scratch_kernels`); :attr:`weights` and :attr:`biases` are views.
         self._params = [np.empty((w.shape[0] + 1, w.shape[1]), dtype=self.dtype)
                         for w in weights]
         self.weights, self.biases = weights, biases
+        #: the fast path: training steps, gradients and logits on ``_params``
+        self._fused = kernels.FusedMLP(self._params, activation, *ACTIVATIONS[activation])
         self.history_: dict[str, list[float]] = {}
         self.best_epoch_: int | None = None
-        self._buffers: dict[int, dict[str, Any]] = {}
 
     # -- shapes and parameters ------------------------------------------------------
 
@@ -526,143 +557,20 @@ class ScratchMLP:
             )
         return y.astype(np.intp, copy=False)
 
-    # -- forward / backward on one batch ------------------------------------------
-
-    def _batch_buffers(self, rows: int) -> dict[str, Any]:
-        """Preallocated arrays for a batch of ``rows``.
-
-        Inside a training step activations and errors are stored *feature-major*,
-        ``(n_l, rows)``: ``z_l^T = W_l^T a_{l-1}^T`` lets BLAS split the long feature
-        dimension between threads, measurably faster at batch 128 than ``(rows, n_l)``.
-        Hidden activations and the input carry an extra constant row (column) of ones,
-        which multiplies the bias row of the parameters.
-        """
-        buffers = self._buffers.get(rows)
-        if buffers is None:
-            sizes = self.layer_sizes
-            empty = lambda *shape: np.empty(shape, dtype=self.dtype)  # noqa: E731
-            acts = [empty(n + 1, rows) for n in sizes[1:-1]] + [empty(sizes[-1], rows)]
-            for act in acts[:-1]:
-                act[-1] = 1.0
-            x = empty(rows, sizes[0] + 1)
-            x[:, -1] = 1.0
-            buffers = {
-                "x": x,                                          # [input rows | 1]
-                "act": acts,                                     # [a_l^T; 1], then P^T
-                "delta": [empty(n, rows) for n in sizes[1:]],    # d_l^T
-                "grad": [np.empty_like(p) for p in self._params],  # [dW_l; db_l]
-                "columns": np.arange(rows),
-            }
-            self._buffers[rows] = buffers
-        return buffers
-
-    def _augmented(self, X: np.ndarray) -> np.ndarray:
-        """``[X | 1]`` ``(n, n_inputs + 1)``."""
-        out = np.empty((X.shape[0], X.shape[1] + 1), dtype=self.dtype)
-        out[:, :-1] = X
-        out[:, -1] = 1.0
-        return out
-
-    def _forward_batch(self, X_aug: np.ndarray, buffers, y: np.ndarray | None = None):
-        """Forward pass of the batch ``[X | 1]``: fill ``buffers["act"]`` with
-        ``[a_l^T; 1]`` and the softmax ``P^T``.
-
-        Returns ``P^T`` ``(n_classes, rows)``, or with labels ``y`` the pair ``(summed
-        cross-entropy, number of correct answers)`` of the batch, taken from the logits
-        on the way (log-sum-exp, as :func:`cross_entropy`) at almost no cost.
-        """
-        acts = buffers["act"]
-        a = X_aug.T
-        last = len(self._params) - 1
-        for layer, params in enumerate(self._params):
-            if layer < last:
-                z = acts[layer][:-1]                     # leave the row of ones alone
-                matmul_into(self._gemm, params.T, a, z)  # z^T = [W; b]^T [a; 1]^T
-                self._f(z, out=z)
-                a = acts[layer]
-            else:
-                z = matmul_into(self._gemm, params.T, a, acts[layer])
-        if y is None:
-            z -= z.max(axis=0, keepdims=True)
-            np.exp(z, out=z)
-            z /= z.sum(axis=0, keepdims=True)
-            return z
-        columns = buffers["columns"]
-        correct = int(np.count_nonzero(z.argmax(axis=0) == y))
-        z -= z.max(axis=0, keepdims=True)                # every column's maximum is now 0
-        true_logit = z[y, columns]
-        np.exp(z, out=z)
-        sums = z.sum(axis=0, keepdims=True)
-        z /= sums                                        # P^T
-        loss_sum = float(np.log(sums).sum() - true_logit.sum())
-        return loss_sum, correct
-
-    def _backward_batch(self, X_aug: np.ndarray, y: np.ndarray, buffers, scale: float,
-                        *, update: bool = False):
-        """Backward pass of the batch; requires :meth:`_forward_batch` on it first.
-
-        Without ``update``: the gradients of the mean loss times ``scale * B`` go into
-        ``buffers["grad"]`` (per layer ``[dW_l; db_l]``, the parameters' layout) and are
-        returned; ``scale = 1 / B`` gives the batch-mean gradient.
-
-        With ``update`` (``scale = lr / B``): the SGD step itself. Each layer's
-        parameters are changed in place by one BLAS ``gemm`` with ``beta = 1``,
-        ``[W_l; b_l] <- [W_l; b_l] - [a_{l-1}; 1] d_l^T``, so no gradient array is written
-        and no separate pass reads it back (for the 785 x 256 first layer that pass costs
-        as much as the matrix product). ``d_{l-1}`` is computed from ``W_l`` before ``W_l``
-        changes. Returns ``None``.
-
-        Both overwrite the stored activations with the activation's slopes.
-        """
-        acts, deltas, grads = buffers["act"], buffers["delta"], buffers["grad"]
-        delta = deltas[-1]
-        np.copyto(delta, acts[-1])                      # P^T
-        delta[y, buffers["columns"]] -= 1.0             # (P - Y)^T
-        delta *= scale
-        for layer in range(len(self._params) - 1, -1, -1):
-            params = self._params[layer]
-            a_prev = X_aug.T if layer == 0 else acts[layer - 1]
-            if not update:
-                matmul_into(self._gemm, a_prev, delta.T, grads[layer])  # [a; 1] d^T = [dW; db]
-            if layer > 0:                                   # no gradient for the input
-                below = deltas[layer - 1]
-                matmul_into(self._gemm, params[:-1], delta, below)  # W_l d_l^T, W_l before the step
-            if update:
-                # [W; b] <- [W; b] - [a; 1] d^T, in place
-                matmul_into(self._gemm, a_prev, delta.T, params, alpha=-1.0, beta=1.0)
-            if layer > 0:
-                slope_at = a_prev[:-1]                      # a_{l-1}^T, no longer needed
-                if self.activation == "relu":               # same as below, one pass
-                    np.multiply(below, slope_at > 0.0, out=below)
-                else:
-                    below *= self._f_grad(slope_at, out=slope_at)
-                delta = below
-        return None if update else grads
+    # -- gradients and single SGD steps (on the fast path) ---------------------------
 
     def gradients(self, X, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Gradients of the mean cross-entropy on ``(X, y)``: ``(dW list, db list)`` (copies)."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        X_aug = self._augmented(X)
-        buffers = self._batch_buffers(X.shape[0])
-        self._forward_batch(X_aug, buffers)
-        grads = self._backward_batch(X_aug, y, buffers, 1.0 / X.shape[0])
+        grads = self._fused.gradients(kernels.with_ones_column(X), y)  # [dW_l; db_l]
         return [g[:-1].copy() for g in grads], [g[-1].copy() for g in grads]
 
     def sgd_step(self, X, y) -> None:
         """One SGD step ``theta -= learning_rate * (batch-mean gradient)`` on ``(X, y)``."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        self._step(self._augmented(X), y)
-
-    def _step(self, X_aug: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        """One SGD step on ``[X | 1]``; returns the batch's ``(summed loss, correct
-        answers)`` before the step."""
-        buffers = self._batch_buffers(X_aug.shape[0])
-        metrics = self._forward_batch(X_aug, buffers, y)
-        self._backward_batch(X_aug, y, buffers, self.learning_rate / X_aug.shape[0],
-                             update=True)
-        return metrics
+        self._fused.sgd_step(kernels.with_ones_column(X), y, self.learning_rate)
 
     # -- training -------------------------------------------------------------------
 
@@ -676,20 +584,14 @@ class ScratchMLP:
 
     def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """One epoch over the checked ``X``; returns the running ``(mean loss, accuracy)``
-        over its batches, each batch measured just before its own step.
-
-        Each batch is copied into the preallocated ``[x | 1]`` buffer, so ``X`` itself is
-        never copied whole (an augmented copy of 8,000 MNIST rows is 50 MB of fresh
-        memory, as slow to fault in as several SGD steps)."""
+        over its batches, each batch measured just before its own step."""
         n, batch = X.shape[0], self.batch_size
         loss_sum, correct = 0.0, 0
         order = self._rng.permutation(n) if self.shuffle else None
         for start in range(0, n, batch):
             rows = order[start:start + batch] if self.shuffle else slice(start, start + batch)
-            y_batch = y[rows]
-            x_batch = self._batch_buffers(len(y_batch))["x"]
-            x_batch[:, :-1] = X[rows]    # measured faster than np.take(..., out=)
-            batch_loss, batch_correct = self._step(x_batch, y_batch)
+            batch_loss, batch_correct = self._fused.sgd_step_on_rows(X, y[rows], rows,
+                                                                     self.learning_rate)
             loss_sum += batch_loss
             correct += batch_correct
         return loss_sum / n, correct / n
@@ -756,34 +658,22 @@ class ScratchMLP:
 
     # -- prediction -----------------------------------------------------------------
 
-    def _logits(self, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
-        out = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
-        last = len(self.weights) - 1
-        for start in range(0, X.shape[0], chunk):
-            a = X[start:start + chunk]
-            for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-                z = matmul_into(self._gemm, a, W, np.empty((a.shape[0], W.shape[1]),
-                                                           dtype=self.dtype))
-                z += b
-                a = self._f(z, out=z) if layer < last else z
-            out[start:start + chunk] = a
-        return out
-
     def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        logits = self._logits(X)
+        """``(mean cross-entropy, accuracy)`` on the checked ``(X, y)``."""
+        logits = self._fused.logits(X)
         return cross_entropy(logits, y), float(np.mean(logits.argmax(axis=1) == y))
 
     def decision_function(self, X) -> np.ndarray:
         """Logits ``z_L`` ``(n, n_classes)``."""
-        return self._logits(self._check_X(X))
+        return self._fused.logits(self._check_X(X))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n, n_classes)`` (row-wise softmax of the logits)."""
-        return softmax(self._logits(self._check_X(X)))
+        return softmax(self._fused.logits(self._check_X(X)))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per row ``(n,)``."""
-        return self._logits(self._check_X(X)).argmax(axis=1)
+        return self._fused.logits(self._check_X(X)).argmax(axis=1)
 
     def score(self, X, y) -> float:
         """Accuracy on ``(X, y)``."""

@@ -22,7 +22,13 @@ import numpy as np
 
 from helpers import seeds
 from helpers.data import Splits
-from helpers.scratch_nn import ScratchMLP, softmax
+from helpers.scratch_nn import (
+    ACTIVATIONS,
+    ScratchMLP,
+    backward_errors,
+    forward_reference,
+    pre_activation,
+)
 from helpers.verify import approx
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
@@ -266,7 +272,7 @@ class OriginalAlgorithm:
 
     def __init__(self, activation: str, weight_init: str, learning_rate: float = LEARNING_RATE,
                  batch_size: int = BATCH_SIZE, seed: int = TRAIN_SEED):
-        from helpers.scratch_nn import ACTIVATIONS, HIDDEN_LAYER_SIZES, N_CLASSES, N_INPUTS
+        from helpers.scratch_nn import HIDDEN_LAYER_SIZES, N_CLASSES, N_INPUTS
 
         self.f, self.f_grad = ACTIVATIONS[activation]
         template = ScratchMLP(activation, weight_init, bias_init="as_weights",
@@ -404,27 +410,22 @@ def learning_curve_table(history: dict[str, list[float]], every: int,
 
 
 def error_signals(model: ScratchMLP, X: np.ndarray, y: np.ndarray):
-    """Pre-activations ``z_l``, slopes ``f'(z_l)`` and error signals ``d_l = dJ/dz_l`` of
-    the hidden layers (lists, layer 1 first) on the batch ``(X, y)``, by the chain rule:
-    ``d_L = (P - Y)/B``, ``d_l = (d_{l+1} W_{l+1}^T) * f'(z_l)``."""
-    from helpers.scratch_nn import ACTIVATIONS
+    r"""Pre-activations :math:`z_l`, slopes :math:`f'(z_l)` and errors
+    :math:`d_l = \partial J / \partial z_l` of the hidden layers ``l = 1..L-1`` on the batch
+    ``(X, y)``: three lists, layer 1 first, entry ``l - 1`` of shape ``(B, n_l)``.
 
-    f, f_grad = ACTIVATIONS[model.activation]
-    y = np.asarray(y)
-    a = np.asarray(X, dtype=model.dtype)
-    zs, slopes = [], []
-    for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
-        z = a @ W + b
-        a = f(z)
-        zs.append(z)
-        slopes.append(f_grad(a.copy()))
-    delta = softmax(a @ model.weights[-1] + model.biases[-1])
-    delta[np.arange(len(y)), y] -= 1.0
-    delta /= len(y)
-    deltas = []
-    for layer in range(len(zs) - 1, -1, -1):
-        delta = (delta @ model.weights[layer + 1].T) * slopes[layer]
-        deltas.insert(0, delta)
+    Computed by the reference pass of :mod:`helpers.scratch_nn`
+    (:func:`~helpers.scratch_nn.forward_reference`,
+    :func:`~helpers.scratch_nn.pre_activation`,
+    :func:`~helpers.scratch_nn.backward_errors`), with the model's weights.
+    """
+    weights, biases = model.weights, model.biases
+    X = np.asarray(X, dtype=model.dtype)
+    layers = forward_reference(weights, biases, X, model.activation)  # a_0 .. a_{L-1}, z_L
+    hidden = range(1, len(weights))                                     # l = 1 .. L-1
+    zs = [pre_activation(layers[k - 1], weights[k - 1], biases[k - 1]) for k in hidden]
+    slopes = [ACTIVATIONS[model.activation].derivative(layers[k]) for k in hidden]
+    deltas = backward_errors(weights, layers, np.asarray(y), model.activation)[:-1]
     return zs, slopes, deltas
 
 

@@ -93,45 +93,7 @@ def test_training_flops_formula():
         nn.training_flops_per_sample((5,))
 
 
-# ---------------------------------------------------------------- matrix products
-
-
-def _ordered(matrix, order):
-    return matrix.copy(order=order)  # always a copy: ``out`` must not alias ``start``
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("orders", ["CCC", "CCF", "CFC", "FCC", "FFF", "FFC", "CFF", "FCF"])
-def test_matmul_into_matches_numpy_in_every_memory_order(orders, dtype):
-    from scipy.linalg.blas import get_blas_funcs
-
-    gemm = get_blas_funcs("gemm", dtype=dtype)
-    rng = np.random.default_rng(0)
-    a = _ordered(rng.standard_normal((5, 3)).astype(dtype), orders[0])
-    b = _ordered(rng.standard_normal((3, 4)).astype(dtype), orders[1])
-    start = rng.standard_normal((5, 4)).astype(dtype)
-    out = _ordered(start, orders[2])
-    address = out.ctypes.data
-    assert nn.matmul_into(gemm, a, b, out) is out
-    assert out.ctypes.data == address  # written in place
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(out, a @ b, rtol=tol, atol=tol)
-    out[...] = start
-    nn.matmul_into(gemm, a, b, out, alpha=-0.5, beta=1.0)  # out <- out - a b / 2
-    np.testing.assert_allclose(out, start - 0.5 * (a @ b), rtol=tol, atol=tol)
-
-
-def test_matmul_into_refuses_to_work_on_a_copy():
-    from scipy.linalg.blas import get_blas_funcs
-
-    gemm = get_blas_funcs("gemm", dtype=np.float64)
-    a, b = np.ones((3, 2)), np.ones((2, 4))
-    with pytest.raises(RuntimeError, match="in place"):
-        nn.matmul_into(gemm, a, b, np.zeros((3, 4), dtype=np.float32))
-    with pytest.raises(ValueError, match="contiguous"):
-        nn.matmul_into(gemm, a, b, np.zeros((3, 8))[:, ::2])
-    with pytest.raises(ValueError, match="contiguous"):
-        nn.matmul_into(gemm, np.ones((3, 4))[:, ::2], b, np.zeros((3, 4)))
+# ---------------------------------------------------------------- the fused SGD step
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -241,6 +203,65 @@ def test_gradient_check_central_differences(name, bias_init):
     numeric = np.array(numeric)
     rel = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
     assert rel < 1e-6, f"{name}: relative error {rel:.2e}"
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_reference_pass_gradient_check_central_differences(name):
+    """backward_reference against central differences of cross_entropy(forward_reference):
+    the reference pass alone, no fast path involved."""
+    rng = np.random.default_rng(13)
+    sizes = (5, 4, 3, 3)                                    # a 5-4-3-3 network
+    weights = [rng.normal(scale=0.8, size=shape)
+               for shape in zip(sizes[:-1], sizes[1:], strict=True)]
+    biases = [rng.normal(scale=0.3, size=n) for n in sizes[1:]]
+    X = rng.uniform(-1.0, 1.0, size=(9, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=9)
+
+    def loss() -> float:
+        return nn.cross_entropy(nn.forward_reference(weights, biases, X, name)[-1], y)
+
+    layers = nn.forward_reference(weights, biases, X, name)
+    for k in range(1, len(weights)):  # every z_l far from the (leaky) relu kink at 0
+        assert np.abs(nn.pre_activation(layers[k - 1], weights[k - 1], biases[k - 1])).min() > 1e-4
+    grad_w, grad_b = nn.backward_reference(weights, layers, y, name)
+    eps = 1e-6
+    analytic, numeric = [], []
+    for params, grads in ((weights, grad_w), (biases, grad_b)):
+        for p, g in zip(params, grads, strict=True):
+            assert g.shape == p.shape
+            flat = p.reshape(-1)
+            for i in range(flat.size):
+                old = flat[i]
+                flat[i] = old + eps
+                up = loss()
+                flat[i] = old - eps
+                down = loss()
+                flat[i] = old
+                numeric.append((up - down) / (2 * eps))
+            analytic.append(g.reshape(-1))
+    analytic, numeric = np.concatenate(analytic), np.array(numeric)
+    rel = np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
+    assert rel < 1e-7, f"{name}: relative error {rel:.2e}"
+
+
+def test_reference_functions_have_the_documented_shapes():
+    rng = np.random.default_rng(0)
+    B, n_below, n = 6, 5, 4
+    a_below, W, b = rng.normal(size=(B, n_below)), rng.normal(size=(n_below, n)), rng.normal(size=n)
+    error = rng.normal(size=(B, n))
+    assert nn.pre_activation(a_below, W, b).shape == (B, n)
+    assert nn.hidden_error(error, W, nn.tanh(a_below), "tanh").shape == (B, n_below)
+    assert nn.weight_gradient(a_below, error).shape == (n_below, n)
+    assert nn.bias_gradient(error).shape == (n,)
+    assert nn.output_error(error, np.arange(B) % n).shape == (B, n)
+    weights = [rng.normal(size=(7, 6)), rng.normal(size=(6, 3))]
+    biases = [rng.normal(size=6), rng.normal(size=3)]
+    X, y = rng.normal(size=(B, 7)), np.arange(B) % 3
+    layers = nn.forward_reference(weights, biases, X, "relu")
+    assert [x.shape for x in layers] == [(B, 7), (B, 6), (B, 3)]
+    errors = nn.backward_errors(weights, layers, y, "relu")
+    assert [d.shape for d in errors] == [(B, 6), (B, 3)]
+    np.testing.assert_array_equal(errors[-1], nn.output_error(layers[-1], y))
 
 
 @pytest.mark.parametrize("ours, theirs", [("relu", "relu"), ("sigmoid", "logistic"),
