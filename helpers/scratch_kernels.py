@@ -9,7 +9,7 @@ Nothing here is needed to understand backpropagation.
 
 Performance notes (all of them: nothing about speed lives anywhere else)
 -----------------------------------------------------------------------
-``make bench`` measures the result (``helpers/bench.py``; numbers in the README's
+``make bench`` measures the result (``tools/bench.py``; numbers in the README's
 "Speed" section): at batch 128 the training step reaches about 70 % of the machine's
 float64 matmul peak, 1.5x scikit-learn's ``MLPClassifier``.
 
