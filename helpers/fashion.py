@@ -24,7 +24,6 @@ from helpers.profiles import get_profile
 from helpers.seeds import FASHION_SPLIT_SEED
 from helpers.verify import approx
 
-SPLIT_SEED = FASHION_SPLIT_SEED
 VALIDATION_FRACTION = 0.2
 
 
@@ -48,7 +47,7 @@ def counting_convergence_warnings():
                                    warning.lineno)
 
 
-def load_fashion_splits(profile: str, seed: int = SPLIT_SEED) -> Splits:
+def load_fashion_splits(profile: str, seed: int = FASHION_SPLIT_SEED) -> Splits:
     """The profile's Fashion-MNIST train/validation/test splits (see module docstring)."""
     sizes = get_profile(profile)
     (x_pool, y_pool), (x_test, y_test) = load_fashion_mnist(
