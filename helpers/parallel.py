@@ -29,12 +29,17 @@ Two entry points:
 
 * :func:`task_backend`: a context manager around scikit-learn (or any joblib
   ``Parallel``) calls, e.g. ``GridSearchCV.fit``: joblib's loky backend, or joblib's
-  ``dask`` backend (``scatter`` = the arrays to broadcast). On Dask it prints, at the
+  ``dask`` backend (``scatter`` = the arrays to broadcast). On Dask it reports, at the
   end, how many tasks ran on which worker (joblib batches fits into tasks; one line per
   finished task is not available there).
 * :func:`run_tasks`: ``function(*args, **shared)`` for every ``key -> args``, returning
-  ``key -> result``; on Dask one progress line per finished task (its key, the worker's
-  address and name).
+  ``key -> result``; on Dask it reports one line per finished task (its key, the
+  worker's address and name).
+
+The reports go to the ``helpers.parallel`` logger at level INFO, which nothing
+configures in a notebook: a notebook run on a cluster prints exactly what a local run
+prints, so its outputs still verify (nbval compares stderr too). To see them:
+``logging.basicConfig(level=logging.INFO)``, or pass ``progress=sys.stderr``.
 
 Results never depend on the engine, the order of completion or the placement: each task
 is seeded by its own arguments (the caller's seeds, never drawn from task order) and runs
@@ -45,9 +50,9 @@ laptop and on a cluster.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
-import sys
 import traceback
 import warnings
 from collections import Counter
@@ -71,6 +76,7 @@ WORKER_WAIT_S = 30.0
 TASK_RETRIES = 2
 
 _CLIENTS: dict[str, Any] = {}
+_LOG = logging.getLogger(__name__)
 
 
 class SchedulerUnreachable(ConnectionError):
@@ -190,7 +196,13 @@ def _worker_blas_plugin(blas_threads: int):
 # ----------------------------------------------------------------- scikit-learn calls
 
 
-def _report_task_stream(records: Sequence[dict], client, stream: TextIO) -> None:
+def _report(line: str, stream: TextIO | None) -> None:
+    _LOG.info(line)
+    if stream is not None:
+        print(line, file=stream, flush=True)
+
+
+def _report_task_stream(records: Sequence[dict], client, stream: TextIO | None) -> None:
     """One summary line: how many tasks finished on which worker (from the scheduler)."""
     names = {address: info.get("name")
              for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
@@ -198,14 +210,14 @@ def _report_task_stream(records: Sequence[dict], client, stream: TextIO) -> None
                      if record.get("status", "OK") == "OK")
     where = ", ".join(f"{address} ({names.get(address, 'gone')}): {n}"
                       for address, n in sorted(counts.items(), key=lambda item: str(item[0])))
-    print(f"[dask] {sum(counts.values())} tasks finished on {len(counts)} workers"
-          f"{': ' + where if where else ''}", file=stream, flush=True)
+    _report(f"[dask] {sum(counts.values())} tasks finished on {len(counts)} workers"
+            f"{': ' + where if where else ''}", stream)
 
 
 @contextlib.contextmanager
 def task_backend(blas_threads: int = TASK_BLAS_THREADS,
                  scatter: Sequence[np.ndarray] = (),
-                 progress: TextIO | bool = True) -> Iterator[None]:
+                 progress: TextIO | None = None) -> Iterator[None]:
     """Run the ``Parallel`` calls inside (scikit-learn's too) on the task engine.
 
     Locally: loky processes, each limiting OpenBLAS, MKL and OpenMP to ``blas_threads``
@@ -215,8 +227,8 @@ def task_backend(blas_threads: int = TASK_BLAS_THREADS,
     later do too; scikit-learn's tasks cannot be wrapped one by one), the ``scatter``
     arrays (pass the ``X`` and ``y`` of a ``fit``) go to every worker once and the tasks
     reference them, a task that raised is re-run :data:`TASK_RETRIES` times, and at the
-    end one line to ``progress`` (stderr by default; False: none) says how many tasks ran
-    on which worker.
+    end one line says how many tasks ran on which worker (to the log, and to ``progress``
+    if given).
     """
     _check_blas_threads(blas_threads)
     address = scheduler_address()
@@ -232,8 +244,7 @@ def task_backend(blas_threads: int = TASK_BLAS_THREADS,
             backend="dask", client=client, scatter=list(scatter) or None,
             retries=TASK_RETRIES, wait_for_workers_timeout=WORKER_WAIT_S):
         yield
-    if progress:
-        _report_task_stream(stream.data, client, sys.stderr if progress is True else progress)
+    _report_task_stream(stream.data, client, progress)
 
 
 # --------------------------------------------------------------------- generic tasks
@@ -303,7 +314,7 @@ def _check_tasks(keyed_args: Mapping[str, Sequence], shared: Mapping[str, np.nda
 def run_tasks(function: Callable, keyed_args: Mapping[str, Sequence],
               shared: Mapping[str, np.ndarray] | None = None,
               blas_threads: int = TASK_BLAS_THREADS, *, n_jobs: int = -1,
-              retries: int = TASK_RETRIES, progress: TextIO | bool = True) -> dict[str, Any]:
+              retries: int = TASK_RETRIES, progress: TextIO | None = None) -> dict[str, Any]:
     """``{key: function(*args, **shared)}`` for every ``key -> args``, as independent tasks.
 
     ``function`` must be importable (a module-level function) and must take all its
@@ -320,7 +331,7 @@ def run_tasks(function: Callable, keyed_args: Mapping[str, Sequence],
       content) and each task references it; each task's Dask key is
       ``<function>-<key>-<token of its arguments>``. A task that raised runs again up to
       ``retries`` times; one whose worker died runs on another (Dask's allowed-failures).
-      One line per finished task goes to ``progress`` (stderr by default; False: none).
+      One line per finished task goes to the log (and to ``progress`` if given).
 
     Every task runs with ``blas_threads`` BLAS threads (threadpoolctl, inside the task).
     A failure raises :class:`TaskError` naming the task's key (on Dask the other tasks
@@ -339,9 +350,8 @@ def run_tasks(function: Callable, keyed_args: Mapping[str, Sequence],
                 delayed(_call_task)(key, function, tuple(args), shared, blas_threads, context)
                 for key, args in keyed_args.items())
         return dict(zip(keyed_args, results, strict=True))
-    stream = sys.stderr if progress is True else progress
     return _run_on_dask(dask_client(address), function, keyed_args, shared, blas_threads,
-                        context, retries, stream or None)
+                        context, retries, progress)
 
 
 def _run_on_dask(client, function: Callable, keyed_args: Mapping[str, Sequence],
@@ -374,9 +384,7 @@ def _run_on_dask(client, function: Callable, keyed_args: Mapping[str, Sequence],
                 raise
             except Exception as exc:  # KilledWorker, CancelledError, ...
                 raise TaskError(key, _describe(exc)) from exc
-            if stream is not None:
-                print(f"[dask] {done}/{len(futures)} {key} done on {where}", file=stream,
-                      flush=True)
+            _report(f"[dask] {done}/{len(futures)} {key} done on {where}", stream)
     finally:
         if len(results) < len(futures):
             client.cancel(list(futures))
