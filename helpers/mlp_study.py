@@ -273,7 +273,8 @@ def fit_silencing_convergence_warnings(estimator, X: np.ndarray, y: np.ndarray):
     counted instead: from the :func:`epochs_run` score (:func:`fits_at_max_iter`), or
     from ``n_iter_``. Other warnings are not silenced. Returns the fitted ``estimator``.
     """
-    with warnings.catch_warnings(), task_backend(scatter=(X, y)):
+    parallel = getattr(estimator, "n_jobs", None) not in (None, 1)  # a search, not one fit
+    with warnings.catch_warnings(), task_backend(scatter=(X, y) if parallel else ()):
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         return estimator.fit(X, y)
 
