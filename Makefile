@@ -33,7 +33,7 @@ run-all: export NNSVM_VERIFY := accept
 endif
 
 .PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench report \
-	html clean grade grade-template grade-reference grade-example student
+	html clean grade grade-template grade-reference grade-example student cluster-demo
 
 help: ## list the targets
 	@echo "Usage: make <target> [PROFILE=smoke|default|full]"
@@ -78,6 +78,9 @@ verify-matrix: data ## make verify under 1 and 4 BLAS threads and without NumPy'
 tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds; ~1 h)
 	$(PY) -m tools.tolerances measure
 	$(PY) -m tools.tolerances derive
+
+cluster-demo: $(STAMP) ## run-all PROFILE=smoke on a local Dask scheduler + 2 workers
+	$(PY) -m tools.cluster_demo -- $(MAKE) --no-print-directory run-all PROFILE=smoke
 
 bench: data ## throughput benchmark: scratch network vs scikit-learn, matmul peak
 	$(PY) -m tools.bench

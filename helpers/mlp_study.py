@@ -27,11 +27,10 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.neural_network import MLPClassifier
-from sklearn.utils.parallel import Parallel, delayed
 
 from helpers import seeds
 from helpers.fashion import counting_convergence_warnings, train_epochs
-from helpers.parallel import task_backend
+from helpers.parallel import run_tasks, task_backend
 
 #: Hidden layers of every classifier in notebooks 04 and 05 (784 -> 128 -> 64 -> 32 -> 10).
 HIDDEN_LAYERS = (128, 64, 32)
@@ -68,8 +67,11 @@ def activation_classifier(activation: str, seed: int = ESTIMATOR_SEED) -> MLPCla
                          random_state=np.random.RandomState(seed), **ACTIVATION_STUDY_SETTINGS)
 
 
-def _train_one_activation(activation: str, eval_sets: Mapping[str, tuple], n_epochs: int,
-                          seed: int) -> pd.DataFrame:
+def _train_one_activation(activation: str, n_epochs: int, seed: int, split_names: tuple,
+                          **arrays: np.ndarray) -> pd.DataFrame:
+    """One activation as a task of :func:`helpers.parallel.run_tasks`: split ``i`` of
+    ``split_names`` arrives as the arrays ``X<i>`` and ``y<i>``."""
+    eval_sets = {name: (arrays[f"X{i}"], arrays[f"y{i}"]) for i, name in enumerate(split_names)}
     X_train, y_train = eval_sets["train"]
     # No progress lines: this runs in a worker process, whose output order is not fixed.
     return train_epochs(activation_classifier(activation, seed), X_train, y_train, n_epochs,
@@ -83,12 +85,14 @@ def run_activation_study(
     seed: int = ESTIMATOR_SEED,
     n_jobs: int = -1,
 ) -> dict[str, pd.DataFrame]:
-    """Train one classifier per activation for ``n_epochs`` epochs, in parallel processes.
+    """Train one classifier per activation for ``n_epochs`` epochs, as independent tasks.
 
     ``eval_sets``: ``{"train": (X, y), "validation": ..., "test": ...}`` (training uses
-    ``"train"``). Each worker runs single-threaded BLAS (joblib's default), which for
-    matrices this small is faster than two threads per fit (:mod:`helpers.parallel` pins
-    it). Every run is seeded, so the result does not depend on ``n_jobs``.
+    ``"train"``). The tasks run through :func:`helpers.parallel.run_tasks`: ``n_jobs``
+    local processes, or the Dask cluster of ``DASK_SCHEDULER_ADDRESS``, the arrays sent
+    to each worker once. Each task runs single-threaded BLAS, which for matrices this
+    small is faster than two threads per fit (:mod:`helpers.parallel` pins it). Every run
+    is seeded, so the result does not depend on ``n_jobs`` or on where the tasks ran.
 
     Returns ``activation -> DataFrame`` (index ``epoch`` 1..n_epochs, columns
     ``<split>_loss`` and ``<split>_accuracy``), in the order of ``activations``.
@@ -96,12 +100,14 @@ def run_activation_study(
     missing = [name for name in SPLITS if name not in eval_sets]
     if missing:
         raise ValueError(f"eval_sets lacks {missing}")
-    with task_backend():
-        histories = Parallel(n_jobs=n_jobs)(
-            delayed(_train_one_activation)(activation, dict(eval_sets), n_epochs, seed)
-            for activation in activations
-        )
-    return dict(zip(activations, histories, strict=True))
+    names = tuple(eval_sets)
+    shared = {}
+    for i, name in enumerate(names):
+        shared[f"X{i}"], shared[f"y{i}"] = eval_sets[name]
+    return run_tasks(_train_one_activation,
+                     {activation: (activation, n_epochs, seed, names)
+                      for activation in activations},
+                     shared=shared, n_jobs=n_jobs)
 
 
 def compare_epoch_mechanisms(X: np.ndarray, y: np.ndarray, n_calls: int,
@@ -261,12 +267,14 @@ def fit_silencing_convergence_warnings(estimator, X: np.ndarray, y: np.ndarray):
 
     For a fixed epoch budget, "max_iter reached" is expected, not a fault. For a
     :class:`GridSearchCV`, scikit-learn's ``Parallel`` hands the caller's warning filters
-    to its workers, so the filter set here also applies inside the joblib (loky)
-    processes. The fits that stop at ``max_iter`` are counted instead: from the
-    :func:`epochs_run` score (:func:`fits_at_max_iter`), or from ``n_iter_``. Other
-    warnings are not silenced. Returns the fitted ``estimator``.
+    to its workers, so the filter set here also applies inside the joblib workers (loky
+    processes, or Dask workers with ``X`` and ``y`` sent to each once:
+    :func:`helpers.parallel.task_backend`). The fits that stop at ``max_iter`` are
+    counted instead: from the :func:`epochs_run` score (:func:`fits_at_max_iter`), or
+    from ``n_iter_``. Other warnings are not silenced. Returns the fitted ``estimator``.
     """
-    with warnings.catch_warnings(), task_backend():
+    parallel = getattr(estimator, "n_jobs", None) not in (None, 1)  # a search, not one fit
+    with warnings.catch_warnings(), task_backend(scatter=(X, y) if parallel else ()):
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         return estimator.fit(X, y)
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import sys
@@ -98,10 +99,74 @@ class StudyRun:
     final: dict[str, float]
 
 
+def _config_rng(seed: int, key: str) -> np.random.Generator:
+    """Configuration ``key``'s generator: ``SeedSequence(seed).spawn(12)[i]``, ``i`` its
+    position in :data:`CONFIG_KEYS` (never the position in the run)."""
+    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
+    return np.random.Generator(np.random.PCG64(children[CONFIG_KEYS.index(key)]))
+
+
+def _train_config(splits: Splits, key: str, prefix: str, epochs: int, learning_rate: float,
+                  batch_size: int, bias_init: str, log_every: int,
+                  rng: np.random.Generator, stream) -> StudyRun:
+    activation, weight_init = key.split("/")
+    model = ScratchMLP(activation, weight_init, learning_rate=learning_rate,
+                       epochs=epochs, batch_size=batch_size, bias_init=bias_init,
+                       random_state=rng)
+    model.fit(splits.X_train, splits.y_train, splits.X_val, splits.y_val,
+              train_metrics="running", log_every=log_every, log_prefix=prefix,
+              stream=stream)
+    final = {   # the final weights evaluated on every split
+        "train_loss": model.loss(splits.X_train, splits.y_train),
+        "train_accuracy": model.score(splits.X_train, splits.y_train),
+        "val_loss": model.history_["val_loss"][-1],
+        "val_accuracy": model.history_["val_accuracy"][-1],
+        "test_loss": model.loss(splits.X_test, splits.y_test),
+        "test_accuracy": model.score(splits.X_test, splits.y_test),
+        "epochs_run": len(model.history_["train_loss"]),
+    }
+    print(f"{prefix}done: test loss {approx(final['test_loss'])} "
+          f"acc {approx(final['test_accuracy'])}", file=stream)
+    return StudyRun(key, model, final)
+
+
+def _train_config_task(key: str, prefix: str, epochs: int, learning_rate: float,
+                       batch_size: int, bias_init: str, log_every: int, seed: int,
+                       **arrays: np.ndarray) -> dict:
+    """One configuration as an independent task (:func:`helpers.parallel.run_tasks`).
+
+    A :class:`ScratchMLP` does not pickle (it holds a BLAS routine), so the task returns
+    what rebuilds it through the public API (:func:`_rebuild_run`): constructor
+    arguments, weights, biases, ``history_``, the generator (drawn on by later epochs),
+    the final metrics and the log lines.
+    """
+    rng = _config_rng(seed, key)
+    log = io.StringIO()
+    run = _train_config(Splits(**arrays), key, prefix, epochs, learning_rate, batch_size,
+                        bias_init, log_every, rng, log)
+    return {"params": run.model.get_params(), "weights": run.model.weights,
+            "biases": run.model.biases, "history": run.model.history_,
+            "best_epoch": run.model.best_epoch_, "rng_state": rng.bit_generator.state,
+            "final": run.final, "log": log.getvalue()}
+
+
+def _rebuild_run(key: str, payload: dict) -> StudyRun:
+    params = dict(payload["params"])
+    params["dtype"] = np.dtype(params["dtype"])
+    rng = np.random.Generator(np.random.PCG64(0))  # its state is replaced below
+    model = ScratchMLP(**params, random_state=rng)  # the model keeps drawing from rng
+    rng.bit_generator.state = payload["rng_state"]  # ... from where training left it
+    model.weights, model.biases = payload["weights"], payload["biases"]
+    model.history_ = payload["history"]
+    model.best_epoch_ = payload["best_epoch"]
+    return StudyRun(key, model, payload["final"])
+
+
 def run_study(splits: Splits, epochs: int, *, learning_rate: float = LEARNING_RATE,
               batch_size: int = BATCH_SIZE, seed: int = TRAIN_SEED,
               bias_init: str = "as_weights", log_every: int = 25,
-              configs: Sequence[str] = CONFIG_KEYS, stream=None) -> dict[str, StudyRun]:
+              configs: Sequence[str] = CONFIG_KEYS, stream=None,
+              n_jobs: int | None = None) -> dict[str, StudyRun]:
     """Train every configuration ``"activation/init"`` for ``epochs`` epochs.
 
     Configuration ``i`` (in :data:`CONFIG_KEYS` order) draws its weights and shuffles
@@ -111,32 +176,36 @@ def run_study(splits: Splits, epochs: int, *, learning_rate: float = LEARNING_RA
     set); the final metrics of every split are evaluated exactly with the final weights.
     Prints a fixed-format line every ``log_every`` epochs and one summary line per
     configuration.
+
+    ``n_jobs=None`` (the default) trains the configurations one after the other in this
+    process, printing as it goes. An int runs them as independent tasks through
+    :func:`helpers.parallel.run_tasks`: ``n_jobs`` local processes, or the Dask cluster
+    of ``DASK_SCHEDULER_ADDRESS``, one BLAS thread each; the lines are printed when all
+    are done, in configuration order, and the numbers equal the serial run's.
     """
     stream = sys.stdout if stream is None else stream
-    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
+    unknown = [key for key in configs if key not in CONFIG_KEYS]
+    if unknown:
+        raise ValueError(f"unknown configurations {unknown}: choose from {CONFIG_KEYS}")
+    prefixes = {key: f"[{number:2d}/{len(configs)}] {key:<17} "
+                for number, key in enumerate(configs, 1)}
+    if n_jobs is None:
+        return {key: _train_config(splits, key, prefixes[key], epochs, learning_rate,
+                                   batch_size, bias_init, log_every, _config_rng(seed, key),
+                                   stream)
+                for key in configs}
+    from helpers.parallel import run_tasks
+
+    payloads = run_tasks(
+        _train_config_task,
+        {key: (key, prefixes[key], epochs, learning_rate, batch_size, bias_init, log_every,
+               seed) for key in configs},
+        shared={field.name: getattr(splits, field.name) for field in dataclasses.fields(splits)},
+        n_jobs=n_jobs)
     runs = {}
-    for number, key in enumerate(configs, 1):
-        activation, weight_init = key.split("/")
-        rng = np.random.Generator(np.random.PCG64(children[CONFIG_KEYS.index(key)]))
-        model = ScratchMLP(activation, weight_init, learning_rate=learning_rate,
-                           epochs=epochs, batch_size=batch_size, bias_init=bias_init,
-                           random_state=rng)
-        prefix = f"[{number:2d}/{len(configs)}] {key:<17} "
-        model.fit(splits.X_train, splits.y_train, splits.X_val, splits.y_val,
-                  train_metrics="running", log_every=log_every, log_prefix=prefix,
-                  stream=stream)
-        final = {   # the final weights evaluated on every split
-            "train_loss": model.loss(splits.X_train, splits.y_train),
-            "train_accuracy": model.score(splits.X_train, splits.y_train),
-            "val_loss": model.history_["val_loss"][-1],
-            "val_accuracy": model.history_["val_accuracy"][-1],
-            "test_loss": model.loss(splits.X_test, splits.y_test),
-            "test_accuracy": model.score(splits.X_test, splits.y_test),
-            "epochs_run": len(model.history_["train_loss"]),
-        }
-        print(f"{prefix}done: test loss {approx(final['test_loss'])} "
-              f"acc {approx(final['test_accuracy'])}", file=stream)
-        runs[key] = StudyRun(key, model, final)
+    for key in configs:
+        print(payloads[key]["log"], end="", file=stream)
+        runs[key] = _rebuild_run(key, payloads[key])
     return runs
 
 

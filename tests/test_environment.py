@@ -1,8 +1,16 @@
-"""requirements.txt and environment.yml pin the same packages at the same versions."""
+"""requirements.txt and environment.yml pin the same packages at the same versions.
+
+environment.yml pins conda packages as ``name=version`` and, in its ``pip:`` block, PyPI
+packages as ``name==version``; both count. Names compare as pip does (case, ``-``/``_``).
+"""
 
 import re
 
 from helpers.paths import REPO_ROOT
+
+
+def _name(raw: str) -> str:
+    return re.sub(r"[-_.]+", "-", raw).lower()
 
 
 def _requirements() -> dict[str, str]:
@@ -11,16 +19,16 @@ def _requirements() -> dict[str, str]:
         line = line.split("#")[0].strip()
         if line:
             name, version = line.split("==")
-            pins[name.lower()] = version
+            pins[_name(name)] = version
     return pins
 
 
 def _environment() -> dict[str, str]:
     pins = {}
     for line in (REPO_ROOT / "environment.yml").read_text().splitlines():
-        match = re.match(r"^\s+-\s+([A-Za-z0-9_.-]+)=([0-9][^\s#]*)", line)
+        match = re.match(r"^\s+-\s+([A-Za-z0-9_.-]+)==?([0-9][^\s#]*)", line)
         if match and match.group(1) != "python":
-            pins[match.group(1).lower()] = match.group(2)
+            pins[_name(match.group(1))] = match.group(2)
     return pins
 
 
