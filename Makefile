@@ -56,8 +56,9 @@ data: $(STAMP) ## fetch and verify the datasets the PROFILE needs
 run-all: data ## execute every notebook (incrementally) with papermill [ACCEPT=1]
 	$(PY) -m tools.pipeline run --profile $(PROFILE)
 
-lint: $(STAMP) ## ruff over helpers/, tools/ and tests/; the GitHub Actions workflow
-	$(VENV)/bin/ruff check helpers tools tests conftest.py
+lint: $(STAMP) ## ruff check + format over notebooks, helpers, tools, tests; the CI workflow
+	$(VENV)/bin/ruff check notebooks helpers tools tests conftest.py
+	$(VENV)/bin/ruff format --check notebooks helpers tools tests conftest.py
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 

@@ -103,8 +103,9 @@ def bottleneck_features(model, X: np.ndarray) -> np.ndarray:
     return hidden_layer_output(model, X, bottleneck_layer(model))
 
 
-def original_get_feature_vectors(model, data: np.ndarray, layer_index: int = 2,
-                                 bias: str = "as_written") -> np.ndarray:
+def original_get_feature_vectors(
+    model, data: np.ndarray, layer_index: int = 2, bias: str = "as_written"
+) -> np.ndarray:
     """The original submission's extractor, reproduced to show what it computes.
 
     Its loop was ``out = out @ coefs_[i] + model.intercept_`` for ``i = 0, 1, 2`` and applied
@@ -143,8 +144,9 @@ def original_get_feature_vectors(model, data: np.ndarray, layer_index: int = 2,
 # ------------------------------------------------------------------ estimators
 
 
-def make_autoencoder(activation: str, seed: int = AUTOENCODER_SEED,
-                     learning_rate: float = LEARNING_RATE) -> MLPRegressor:
+def make_autoencoder(
+    activation: str, seed: int = AUTOENCODER_SEED, learning_rate: float = LEARNING_RATE
+) -> MLPRegressor:
     """The ``(128, 64, 32, 64, 128)`` MLPRegressor (adam), to be trained one epoch per call.
 
     ``random_state`` is a seeded ``np.random.RandomState`` rather than an int: scikit-learn
@@ -154,14 +156,22 @@ def make_autoencoder(activation: str, seed: int = AUTOENCODER_SEED,
     same seed repeats the run exactly). Batch size: scikit-learn's default
     ``min(200, n_samples)``, as in the original.
     """
-    return MLPRegressor(hidden_layer_sizes=AUTOENCODER_LAYERS, activation=activation,
-                        solver="adam", learning_rate_init=learning_rate,
-                        random_state=np.random.RandomState(seed))
+    return MLPRegressor(
+        hidden_layer_sizes=AUTOENCODER_LAYERS,
+        activation=activation,
+        solver="adam",
+        learning_rate_init=learning_rate,
+        random_state=np.random.RandomState(seed),
+    )
 
 
-def replay_original_epoch_loop(activation: str, X_train: np.ndarray, n_calls: int,
-                               seed: int = AUTOENCODER_SEED,
-                               learning_rate: float = LEARNING_RATE) -> dict:
+def replay_original_epoch_loop(
+    activation: str,
+    X_train: np.ndarray,
+    n_calls: int,
+    seed: int = AUTOENCODER_SEED,
+    learning_rate: float = LEARNING_RATE,
+) -> dict:
     """The original's autoencoder "epoch" loop, run ``n_calls`` times, to show what it did.
 
     It built ``MLPRegressor(..., max_iter=1, random_state=42)`` *without* ``warm_start`` and
@@ -170,9 +180,14 @@ def replay_original_epoch_loop(activation: str, X_train: np.ndarray, n_calls: in
     Returns ``{"train_mse": [MSE after each call], "convergence_warnings": count,
     "model": the network after the last call}``.
     """
-    model = MLPRegressor(hidden_layer_sizes=AUTOENCODER_LAYERS, activation=activation,
-                         solver="adam", max_iter=1, learning_rate_init=learning_rate,
-                         random_state=seed)
+    model = MLPRegressor(
+        hidden_layer_sizes=AUTOENCODER_LAYERS,
+        activation=activation,
+        solver="adam",
+        max_iter=1,
+        learning_rate_init=learning_rate,
+        random_state=seed,
+    )
     train_mse = []
     with counting_convergence_warnings() as convergence:
         for _ in range(n_calls):
@@ -181,12 +196,17 @@ def replay_original_epoch_loop(activation: str, X_train: np.ndarray, n_calls: in
     return {"train_mse": train_mse, "convergence_warnings": len(convergence), "model": model}
 
 
-def make_feature_classifier(max_iter: int, seed: int = CLASSIFIER_SEED,
-                            learning_rate: float = LEARNING_RATE) -> MLPClassifier:
+def make_feature_classifier(
+    max_iter: int, seed: int = CLASSIFIER_SEED, learning_rate: float = LEARNING_RATE
+) -> MLPClassifier:
     """``MLPClassifier((32, 32))``, adam, ``learning_rate``, up to ``max_iter`` epochs."""
-    return MLPClassifier(hidden_layer_sizes=FEATURE_CLASSIFIER_LAYERS, solver="adam",
-                         learning_rate_init=learning_rate, max_iter=max_iter,
-                         random_state=seed)
+    return MLPClassifier(
+        hidden_layer_sizes=FEATURE_CLASSIFIER_LAYERS,
+        solver="adam",
+        learning_rate_init=learning_rate,
+        max_iter=max_iter,
+        random_state=seed,
+    )
 
 
 def fit_reporting_convergence(estimator, X: np.ndarray, y: np.ndarray) -> dict:
@@ -202,16 +222,20 @@ def fit_reporting_convergence(estimator, X: np.ndarray, y: np.ndarray) -> dict:
     return {"n_iter": int(estimator.n_iter_), "converged": not convergence}
 
 
-def split_accuracies(estimator, splits: Mapping[str, tuple[np.ndarray, np.ndarray]]
-                     ) -> dict[str, float]:
+def split_accuracies(
+    estimator, splits: Mapping[str, tuple[np.ndarray, np.ndarray]]
+) -> dict[str, float]:
     """``{split: accuracy}`` of a fitted classifier on each ``split -> (X, y)``."""
-    return {name: float(accuracy_score(y, estimator.predict(X)))
-            for name, (X, y) in splits.items()}
+    return {name: float(accuracy_score(y, estimator.predict(X))) for name, (X, y) in splits.items()}
 
 
-def train_and_score(features: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
-                    max_iter: int, learning_rate: float = LEARNING_RATE,
-                    seed: int = CLASSIFIER_SEED) -> tuple[MLPClassifier, dict]:
+def train_and_score(
+    features: Mapping[str, np.ndarray],
+    labels: Mapping[str, np.ndarray],
+    max_iter: int,
+    learning_rate: float = LEARNING_RATE,
+    seed: int = CLASSIFIER_SEED,
+) -> tuple[MLPClassifier, dict]:
     """Fit :func:`make_feature_classifier` on ``features["train"]`` and score every split.
 
     ``features`` and ``labels``: ``split -> (n, d)`` inputs and ``split -> (n,)`` labels with
@@ -220,14 +244,14 @@ def train_and_score(features: Mapping[str, np.ndarray], labels: Mapping[str, np.
     """
     classifier = make_feature_classifier(max_iter, seed=seed, learning_rate=learning_rate)
     summary = fit_reporting_convergence(classifier, features["train"], labels["train"])
-    scores = split_accuracies(classifier, {split: (features[split], labels[split])
-                                           for split in features})
+    scores = split_accuracies(
+        classifier, {split: (features[split], labels[split]) for split in features}
+    )
     summary.update({f"{split}_accuracy": accuracy for split, accuracy in scores.items()})
     return classifier, summary
 
 
-def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS,
-            seed: int = PCA_SEED) -> PCA:
+def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS, seed: int = PCA_SEED) -> PCA:
     """PCA with ``n_components`` fitted on the training split only."""
     return PCA(n_components=n_components, random_state=seed).fit(X_train)
 
@@ -248,8 +272,9 @@ def plot_mse_curves(histories: Mapping[str, pd.DataFrame], title: str = ""):
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(histories), figsize=(6 * len(histories), 4), sharey=True, squeeze=False
+    )
     for ax, (activation, history) in zip(axes[0], histories.items(), strict=True):
         for split in ("train", "validation", "test"):
             ax.plot(history.index, history[f"{split}_loss"], label=split)
@@ -265,8 +290,13 @@ def plot_mse_curves(histories: Mapping[str, pd.DataFrame], title: str = ""):
     return fig
 
 
-def plot_reconstructions(originals: np.ndarray, reconstructions: Mapping[str, np.ndarray],
-                         labels: np.ndarray, class_names, n: int = 10):
+def plot_reconstructions(
+    originals: np.ndarray,
+    reconstructions: Mapping[str, np.ndarray],
+    labels: np.ndarray,
+    class_names,
+    n: int = 10,
+):
     """Grid: the first ``n`` originals (titled with class names), then one row per model.
 
     Each reconstruction is titled with its own MSE; pixels are shown clipped to [0, 1].

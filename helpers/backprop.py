@@ -128,14 +128,23 @@ def sgd_step(params: Params, x: Real, y: Real, eta: Real) -> StepRecord:
     """
     fwd = forward(params, x)
     grads = gradients(params, x, y)
-    after = Params(**{name: getattr(params, name) - eta * getattr(grads, name)
-                      for name in PARAM_NAMES})
-    return StepRecord(x=x, y=y, before=params, forward=fwd,
-                      error=squared_error(y, fwd.y_pred), grads=grads, after=after)
+    after = Params(
+        **{name: getattr(params, name) - eta * getattr(grads, name) for name in PARAM_NAMES}
+    )
+    return StepRecord(
+        x=x,
+        y=y,
+        before=params,
+        forward=fwd,
+        error=squared_error(y, fwd.y_pred),
+        grads=grads,
+        after=after,
+    )
 
 
-def train_sequence(params: Params, samples: Iterable[tuple[Real, Real]],
-                   eta: Real) -> list[StepRecord]:
+def train_sequence(
+    params: Params, samples: Iterable[tuple[Real, Real]], eta: Real
+) -> list[StepRecord]:
     """SGD through ``samples`` once, one sample at a time, in the given order."""
     records = []
     for x, y in samples:
@@ -150,8 +159,9 @@ def error_at(params: Params, x: Real, y: Real) -> Real:
     return squared_error(y, forward(params, x).y_pred)
 
 
-def central_difference_gradients(params: Params, x: Real, y: Real,
-                                 step: Real = Fraction(1, 10**6)) -> Gradients:
+def central_difference_gradients(
+    params: Params, x: Real, y: Real, step: Real = Fraction(1, 10**6)
+) -> Gradients:
     """Numerical gradients ``(E(p + h) - E(p - h)) / (2h)``, one parameter at a time.
 
     Uses only :func:`forward` and :func:`squared_error`, never :func:`gradients`.
@@ -170,8 +180,9 @@ def central_difference_gradients(params: Params, x: Real, y: Real,
     return Gradients(**values)
 
 
-def sklearn_sgd_trajectory(initial: Params, samples: Sequence[tuple[Real, Real]],
-                           eta: float) -> list[Params]:
+def sklearn_sgd_trajectory(
+    initial: Params, samples: Sequence[tuple[Real, Real]], eta: float
+) -> list[Params]:
     """The same SGD steps done by scikit-learn's ``MLPRegressor`` backpropagation.
 
     Configured to perform exactly the hand update: one hidden ReLU unit, identity
@@ -188,10 +199,19 @@ def sklearn_sgd_trajectory(initial: Params, samples: Sequence[tuple[Real, Real]]
     import numpy as np
     from sklearn.neural_network import MLPRegressor
 
-    model = MLPRegressor(hidden_layer_sizes=(1,), activation="relu", solver="sgd",
-                         alpha=0.0, batch_size=1, learning_rate="constant",
-                         learning_rate_init=float(eta), momentum=0.0,
-                         nesterovs_momentum=False, shuffle=False, random_state=0)
+    model = MLPRegressor(
+        hidden_layer_sizes=(1,),
+        activation="relu",
+        solver="sgd",
+        alpha=0.0,
+        batch_size=1,
+        learning_rate="constant",
+        learning_rate_init=float(eta),
+        momentum=0.0,
+        nesterovs_momentum=False,
+        shuffle=False,
+        random_state=0,
+    )
     first_x, first_y = samples[0]
     model.partial_fit(np.array([[float(first_x)]]), np.array([float(first_y)]))
     model.coefs_[0][...] = float(initial.w1)
@@ -202,17 +222,22 @@ def sklearn_sgd_trajectory(initial: Params, samples: Sequence[tuple[Real, Real]]
     trajectory = []
     for x, y in samples:
         model.partial_fit(np.array([[float(x)]]), np.array([float(y)]))
-        trajectory.append(Params(w1=float(model.coefs_[0][0, 0]),
-                                 b1=float(model.intercepts_[0][0]),
-                                 w2=float(model.coefs_[1][0, 0]),
-                                 b2=float(model.intercepts_[1][0])))
+        trajectory.append(
+            Params(
+                w1=float(model.coefs_[0][0, 0]),
+                b1=float(model.intercepts_[0][0]),
+                w2=float(model.coefs_[1][0, 0]),
+                b2=float(model.intercepts_[1][0]),
+            )
+        )
     return trajectory
 
 
 def max_abs_difference(first: Params | Gradients, second: Params | Gradients) -> float:
     """Largest ``|first.p - second.p|`` over the four parameters, as a float."""
-    return max(abs(float(getattr(first, name)) - float(getattr(second, name)))
-               for name in PARAM_NAMES)
+    return max(
+        abs(float(getattr(first, name)) - float(getattr(second, name))) for name in PARAM_NAMES
+    )
 
 
 def fraction_text(value: Real) -> str:
@@ -220,11 +245,13 @@ def fraction_text(value: Real) -> str:
     return str(Fraction(value))
 
 
-def step_table_rows(record: StepRecord,
-                    fmt: Callable[[Real], str] = lambda v: f"{float(v):.12f}") -> list[dict]:
+def step_table_rows(
+    record: StepRecord, fmt: Callable[[Real], str] = lambda v: f"{float(v):.12f}"
+) -> list[dict]:
     """Rows ``{"quantity", "exact", "decimal"}`` describing one step, for a DataFrame."""
     rows = [
-        ("x", record.x), ("y", record.y),
+        ("x", record.x),
+        ("y", record.y),
         ("z1 = w1 x + b1", record.forward.z1),
         ("h = relu(z1)", record.forward.hidden),
         ("relu'(z1)", relu_grad(record.forward.z1)),
@@ -233,5 +260,7 @@ def step_table_rows(record: StepRecord,
     ]
     rows += [(f"dE/d{name}", value) for name, value in record.grads.as_dict().items()]
     rows += [(f"{name} new", value) for name, value in record.after.as_dict().items()]
-    return [{"quantity": label, "exact": fraction_text(value), "decimal": fmt(value)}
-            for label, value in rows]
+    return [
+        {"quantity": label, "exact": fraction_text(value), "decimal": fmt(value)}
+        for label, value in rows
+    ]

@@ -48,8 +48,16 @@ LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 _IDX_TYPES = {0x08: np.dtype(np.uint8)}
 
 FASHION_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 
@@ -157,14 +165,15 @@ class Splits:
     y_test: np.ndarray
 
     def sizes(self) -> dict[str, int]:
-        return {"train": len(self.y_train), "validation": len(self.y_val),
-                "test": len(self.y_test)}
+        return {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)}
 
     def eval_sets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """``{"train": (X, y), "validation": ..., "test": ...}``."""
-        return {"train": (self.X_train, self.y_train),
-                "validation": (self.X_val, self.y_val),
-                "test": (self.X_test, self.y_test)}
+        return {
+            "train": (self.X_train, self.y_train),
+            "validation": (self.X_val, self.y_val),
+            "test": (self.X_test, self.y_test),
+        }
 
 
 class DataError(RuntimeError):
@@ -266,8 +275,10 @@ def verify_file(path: Path, spec: DatasetFile, shown_as: str | None = None) -> s
     """
     name = shown_as or relative(path)
     kind, expected = spec.pinned
-    advice = ("The file is corrupt, truncated or a different file. Delete it (or fix the "
-              "source it came from) and run `make data` again.")
+    advice = (
+        "The file is corrupt, truncated or a different file. Delete it (or fix the "
+        "source it came from) and run `make data` again."
+    )
     if kind == "raw":
         try:
             raw = decompress(path)
@@ -421,9 +432,7 @@ def load_idx_pair(dataset: str, split: str, data_dir: Path = DATA_DIR):
     images = read_idx(images_path, IMAGES_MAGIC)
     labels = read_idx(labels_path, LABELS_MAGIC)
     if images.shape[0] != labels.shape[0]:
-        raise DataError(
-            f"{dataset} {split}: {images.shape[0]} images but {labels.shape[0]} labels"
-        )
+        raise DataError(f"{dataset} {split}: {images.shape[0]} images but {labels.shape[0]} labels")
     if labels.max(initial=0) > 9:
         raise DataError(f"{dataset} {split}: label {labels.max()} outside 0..9")
     return images.reshape(images.shape[0], -1), labels.astype(np.int64)
@@ -472,18 +481,22 @@ def files_for_profile(profile: str) -> list[tuple[str, str]]:
     """``(dataset, file)`` pairs the profile's notebooks read.
 
     Every profile needs the MNIST *training labels*: notebook 03 rebuilds the original's
-    split of all 70,000 labels (:func:`helpers.scratch_study.original_split_labels`);
+    split of all 70,000 labels (:func:`helpers.scratch_original.original_split_labels`);
     only ``full`` needs the training images.
     """
     needed = []
     for split in mnist_pool_splits(profile):
-        needed += [("mnist", f"{split}-images-idx3-ubyte.gz"),
-                   ("mnist", f"{split}-labels-idx1-ubyte.gz")]
+        needed += [
+            ("mnist", f"{split}-images-idx3-ubyte.gz"),
+            ("mnist", f"{split}-labels-idx1-ubyte.gz"),
+        ]
     if ("mnist", "train-labels-idx1-ubyte.gz") not in needed:
         needed.append(("mnist", "train-labels-idx1-ubyte.gz"))
     for split in ("train", "t10k"):
-        needed += [("fashion-mnist", f"{split}-images-idx3-ubyte.gz"),
-                   ("fashion-mnist", f"{split}-labels-idx1-ubyte.gz")]
+        needed += [
+            ("fashion-mnist", f"{split}-images-idx3-ubyte.gz"),
+            ("fashion-mnist", f"{split}-labels-idx1-ubyte.gz"),
+        ]
     return needed
 
 
@@ -509,8 +522,9 @@ def verified_digests(pairs: Iterable[tuple[str, str]], data_dir: Path = DATA_DIR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.data",
-                                     description="Fetch and verify the datasets.")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data", description="Fetch and verify the datasets."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     fetch_cmd = sub.add_parser("fetch", help="fetch and verify what a profile needs")
     fetch_cmd.add_argument("--profile", default="default")

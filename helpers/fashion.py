@@ -43,8 +43,9 @@ def counting_convergence_warnings():
         if issubclass(warning.category, ConvergenceWarning):
             convergence.append(warning)
         else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
 
 
 def load_fashion_splits(profile: str, seed: int = FASHION_SPLIT_SEED) -> Splits:
@@ -58,14 +59,22 @@ def load_fashion_splits(profile: str, seed: int = FASHION_SPLIT_SEED) -> Splits:
     )
     scale = 1.0 / 255.0
     return Splits(
-        X_train=x_train * scale, y_train=y_train,
-        X_val=x_val * scale, y_val=y_val,
-        X_test=x_test * scale, y_test=y_test,
+        X_train=x_train * scale,
+        y_train=y_train,
+        X_val=x_val * scale,
+        y_val=y_val,
+        X_test=x_test * scale,
+        y_test=y_test,
     )
 
 
-def plot_fashion_samples(images: np.ndarray, labels: np.ndarray, n: int = 20, cols: int = 10,
-                         title: str = "Fashion-MNIST samples"):
+def plot_fashion_samples(
+    images: np.ndarray,
+    labels: np.ndarray,
+    n: int = 20,
+    cols: int = 10,
+    title: str = "Fashion-MNIST samples",
+):
     """Grid of the first ``n`` images, each titled with its class name; returns the figure."""
     import matplotlib.pyplot as plt
 
@@ -85,8 +94,10 @@ def _epoch_metrics(estimator, X, y, kind: str) -> dict[str, float]:
     if kind == "classifier":
         proba = estimator.predict_proba(X)
         predicted = estimator.classes_[np.argmax(proba, axis=1)]
-        return {"loss": log_loss(y, proba, labels=estimator.classes_),
-                "accuracy": accuracy_score(y, predicted)}
+        return {
+            "loss": log_loss(y, proba, labels=estimator.classes_),
+            "accuracy": accuracy_score(y, predicted),
+        }
     return {"loss": mean_squared_error(y, estimator.predict(X))}
 
 

@@ -63,19 +63,25 @@ def activation_classifier(activation: str, seed: int = ESTIMATOR_SEED) -> MLPCla
     """
     if activation not in MLP_ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}: choose one of {MLP_ACTIVATIONS}")
-    return MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, activation=activation,
-                         random_state=np.random.RandomState(seed), **ACTIVATION_STUDY_SETTINGS)
+    return MLPClassifier(
+        hidden_layer_sizes=HIDDEN_LAYERS,
+        activation=activation,
+        random_state=np.random.RandomState(seed),
+        **ACTIVATION_STUDY_SETTINGS,
+    )
 
 
-def _train_one_activation(activation: str, n_epochs: int, seed: int, split_names: tuple,
-                          **arrays: np.ndarray) -> pd.DataFrame:
+def _train_one_activation(
+    activation: str, n_epochs: int, seed: int, split_names: tuple, **arrays: np.ndarray
+) -> pd.DataFrame:
     """One activation as a task of :func:`helpers.parallel.run_tasks`: split ``i`` of
     ``split_names`` arrives as the arrays ``X<i>`` and ``y<i>``."""
     eval_sets = {name: (arrays[f"X{i}"], arrays[f"y{i}"]) for i, name in enumerate(split_names)}
     X_train, y_train = eval_sets["train"]
     # No progress lines: this runs in a worker process, whose output order is not fixed.
-    return train_epochs(activation_classifier(activation, seed), X_train, y_train, n_epochs,
-                        eval_sets, label="")
+    return train_epochs(
+        activation_classifier(activation, seed), X_train, y_train, n_epochs, eval_sets, label=""
+    )
 
 
 def run_activation_study(
@@ -104,15 +110,17 @@ def run_activation_study(
     shared = {}
     for i, name in enumerate(names):
         shared[f"X{i}"], shared[f"y{i}"] = eval_sets[name]
-    return run_tasks(_train_one_activation,
-                     {activation: (activation, n_epochs, seed, names)
-                      for activation in activations},
-                     shared=shared, n_jobs=n_jobs)
+    return run_tasks(
+        _train_one_activation,
+        {activation: (activation, n_epochs, seed, names) for activation in activations},
+        shared=shared,
+        n_jobs=n_jobs,
+    )
 
 
-def compare_epoch_mechanisms(X: np.ndarray, y: np.ndarray, n_calls: int,
-                             activation: str = "relu",
-                             seed: int = ESTIMATOR_SEED) -> pd.DataFrame:
+def compare_epoch_mechanisms(
+    X: np.ndarray, y: np.ndarray, n_calls: int, activation: str = "relu", seed: int = ESTIMATOR_SEED
+) -> pd.DataFrame:
     """The original's one-epoch-per-``fit`` loop next to ``partial_fit``, for ``n_calls`` calls.
 
     The original trained with ``fit`` on an ``MLPClassifier(max_iter=1, warm_start=True)``
@@ -131,9 +139,14 @@ def compare_epoch_mechanisms(X: np.ndarray, y: np.ndarray, n_calls: int,
 
     batch_size = ACTIVATION_STUDY_SETTINGS["batch_size"]
     steps_per_epoch = -(-len(y) // batch_size)
-    refit = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, activation=activation,
-                          max_iter=1, warm_start=True,
-                          random_state=np.random.RandomState(seed), **ACTIVATION_STUDY_SETTINGS)
+    refit = MLPClassifier(
+        hidden_layer_sizes=HIDDEN_LAYERS,
+        activation=activation,
+        max_iter=1,
+        warm_start=True,
+        random_state=np.random.RandomState(seed),
+        **ACTIVATION_STUDY_SETTINGS,
+    )
     with counting_convergence_warnings() as convergence:
         for _ in range(n_calls):
             refit.fit(X, y)
@@ -141,16 +154,24 @@ def compare_epoch_mechanisms(X: np.ndarray, y: np.ndarray, n_calls: int,
     for _ in range(n_calls):
         incremental.partial_fit(X, y, classes=np.unique(y))
     rows = [
-        {"mechanism": "fit(max_iter=1, warm_start=True) per epoch (original)",
-         "calls": n_calls, "adam_steps": refit._optimizer.t,
-         "steps_if_continuous": n_calls * steps_per_epoch,
-         "convergence_warnings": len(convergence),
-         "train_log_loss": log_loss(y, refit.predict_proba(X), labels=refit.classes_)},
-        {"mechanism": "partial_fit per epoch (this notebook)",
-         "calls": n_calls, "adam_steps": incremental._optimizer.t,
-         "steps_if_continuous": n_calls * steps_per_epoch, "convergence_warnings": 0,
-         "train_log_loss": log_loss(y, incremental.predict_proba(X),
-                                    labels=incremental.classes_)},
+        {
+            "mechanism": "fit(max_iter=1, warm_start=True) per epoch (original)",
+            "calls": n_calls,
+            "adam_steps": refit._optimizer.t,
+            "steps_if_continuous": n_calls * steps_per_epoch,
+            "convergence_warnings": len(convergence),
+            "train_log_loss": log_loss(y, refit.predict_proba(X), labels=refit.classes_),
+        },
+        {
+            "mechanism": "partial_fit per epoch (this notebook)",
+            "calls": n_calls,
+            "adam_steps": incremental._optimizer.t,
+            "steps_if_continuous": n_calls * steps_per_epoch,
+            "convergence_warnings": 0,
+            "train_log_loss": log_loss(
+                y, incremental.predict_proba(X), labels=incremental.classes_
+            ),
+        },
     ]
     return pd.DataFrame(rows).set_index("mechanism")
 
@@ -172,8 +193,9 @@ def accuracy_standard_error(accuracy: float, n: int) -> float:
     return float(np.sqrt(accuracy * (1.0 - accuracy) / n))
 
 
-def final_epoch_table(histories: Mapping[str, pd.DataFrame],
-                      accuracy_threshold: float | None = None) -> pd.DataFrame:
+def final_epoch_table(
+    histories: Mapping[str, pd.DataFrame], accuracy_threshold: float | None = None
+) -> pd.DataFrame:
     """Last-epoch metrics per activation, best validation accuracy first.
 
     Columns: ``rank`` (1 = highest final validation accuracy), ``<split>_loss`` and
@@ -198,9 +220,14 @@ def final_epoch_table(histories: Mapping[str, pd.DataFrame],
     return table
 
 
-def plot_curves(histories: Mapping[str, pd.DataFrame], metric: str,
-                splits: Sequence[str] = SPLITS, ylabel: str | None = None,
-                title: str = "", logy: bool = False):
+def plot_curves(
+    histories: Mapping[str, pd.DataFrame],
+    metric: str,
+    splits: Sequence[str] = SPLITS,
+    ylabel: str | None = None,
+    title: str = "",
+    logy: bool = False,
+):
     """One panel per split, one labelled line per history: ``<split>_<metric>`` per epoch.
 
     ``histories``: ``name -> DataFrame`` from :func:`helpers.fashion.train_epochs` (index:
@@ -208,8 +235,9 @@ def plot_curves(histories: Mapping[str, pd.DataFrame], metric: str,
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(splits), figsize=(5 * len(splits), 4), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(splits), figsize=(5 * len(splits), 4), sharey=True, squeeze=False
+    )
     for ax, split in zip(axes[0], splits, strict=True):
         for name, history in histories.items():
             ax.plot(history.index, history[f"{split}_{metric}"], label=name)
@@ -240,8 +268,13 @@ def epochs_run(estimator, X=None, y=None) -> float:
     return float(estimator.n_iter_)
 
 
-def make_grid_search(n_folds: int, n_epochs: int, seed: int = ESTIMATOR_SEED,
-                     cv_seed: int = CV_SEED, n_jobs: int = -1) -> GridSearchCV:
+def make_grid_search(
+    n_folds: int,
+    n_epochs: int,
+    seed: int = ESTIMATOR_SEED,
+    cv_seed: int = CV_SEED,
+    n_jobs: int = -1,
+) -> GridSearchCV:
     """The original's grid search, seeded: :data:`PARAM_GRID` x ``n_folds`` stratified folds.
 
     Every fit is ``MLPClassifier((128, 64, 32), max_iter=n_epochs, random_state=seed)``
@@ -251,10 +284,12 @@ def make_grid_search(n_folds: int, n_epochs: int, seed: int = ESTIMATOR_SEED,
     ``accuracy`` (selects the best candidate, which is refitted on all the data) and
     :func:`epochs_run`.
     """
-    estimator = MLPClassifier(hidden_layer_sizes=HIDDEN_LAYERS, max_iter=n_epochs,
-                              random_state=seed)
+    estimator = MLPClassifier(
+        hidden_layer_sizes=HIDDEN_LAYERS, max_iter=n_epochs, random_state=seed
+    )
     return GridSearchCV(
-        estimator, PARAM_GRID,
+        estimator,
+        PARAM_GRID,
         scoring={"accuracy": "accuracy", "epochs_run": epochs_run},
         refit="accuracy",
         cv=StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=cv_seed),
@@ -279,9 +314,16 @@ def fit_silencing_convergence_warnings(estimator, X: np.ndarray, y: np.ndarray):
         return estimator.fit(X, y)
 
 
-def score_candidates(candidates: Sequence[int], X: np.ndarray, y: np.ndarray, n_folds: int,
-                     n_epochs: int, seed: int = ESTIMATOR_SEED, cv_seed: int = CV_SEED,
-                     n_jobs: int = -1) -> pd.DataFrame:
+def score_candidates(
+    candidates: Sequence[int],
+    X: np.ndarray,
+    y: np.ndarray,
+    n_folds: int,
+    n_epochs: int,
+    seed: int = ESTIMATOR_SEED,
+    cv_seed: int = CV_SEED,
+    n_jobs: int = -1,
+) -> pd.DataFrame:
     """Cross-validate only some candidates, exactly as :func:`make_grid_search` does.
 
     ``candidates``: positions in ``ParameterGrid(PARAM_GRID)`` (the ``candidate`` index of
@@ -294,8 +336,10 @@ def score_candidates(candidates: Sequence[int], X: np.ndarray, y: np.ndarray, n_
     """
     grid = ParameterGrid(PARAM_GRID)
     search = make_grid_search(n_folds, n_epochs, seed, cv_seed, n_jobs)
-    search.set_params(param_grid=[{key: [value] for key, value in grid[i].items()}
-                                  for i in candidates], refit=False)
+    search.set_params(
+        param_grid=[{key: [value] for key, value in grid[i].items()} for i in candidates],
+        refit=False,
+    )
     fit_silencing_convergence_warnings(search, X, y)
     table = grid_results_table(search.cv_results_).sort_index()
     table.index = pd.Index([candidates[i] for i in table.index], name="candidate")
@@ -338,14 +382,16 @@ def grid_fit_times(cv_results: Mapping) -> pd.DataFrame:
 
 def fits_at_max_iter(cv_results: Mapping, max_iter: int) -> tuple[int, int]:
     """``(fits that ran all max_iter epochs, all fits)`` from the ``epochs_run`` scores."""
-    split_keys = sorted(k for k in cv_results if k.startswith("split")
-                        and k.endswith("_test_epochs_run"))
+    split_keys = sorted(
+        k for k in cv_results if k.startswith("split") and k.endswith("_test_epochs_run")
+    )
     epochs = np.stack([np.asarray(cv_results[k], dtype=float) for k in split_keys])
     return int(np.sum(epochs >= max_iter)), int(epochs.size)
 
 
-def heatmap_matrix(table: pd.DataFrame, solver: str,
-                   value: str = "mean_cv_accuracy") -> pd.DataFrame:
+def heatmap_matrix(
+    table: pd.DataFrame, solver: str, value: str = "mean_cv_accuracy"
+) -> pd.DataFrame:
     """``value`` for one solver as a learning rate (rows) x batch size (columns) matrix."""
     rows = table[table["solver"] == solver]
     if rows.empty:
@@ -353,8 +399,12 @@ def heatmap_matrix(table: pd.DataFrame, solver: str,
     return rows.pivot(index="learning_rate_init", columns="batch_size", values=value)
 
 
-def plot_grid_heatmaps(table: pd.DataFrame, value: str = "mean_cv_accuracy",
-                       label: str = "mean CV accuracy", title: str = ""):
+def plot_grid_heatmaps(
+    table: pd.DataFrame,
+    value: str = "mean_cv_accuracy",
+    label: str = "mean CV accuracy",
+    title: str = "",
+):
     """One annotated heatmap per solver (learning rate x batch size) on one colour scale.
 
     ``table``: :func:`grid_results_table` (or any table with ``solver``,
@@ -375,8 +425,14 @@ def plot_grid_heatmaps(table: pd.DataFrame, value: str = "mean_cv_accuracy",
         ax.set_title(f"solver = {solver}")
         middle = (low + high) / 2
         for (i, j), cell in np.ndenumerate(matrix.to_numpy()):
-            ax.text(j, i, f"{cell:.3f}", ha="center", va="center",
-                    color="black" if cell > middle else "white")
+            ax.text(
+                j,
+                i,
+                f"{cell:.3f}",
+                ha="center",
+                va="center",
+                color="black" if cell > middle else "white",
+            )
         fig.colorbar(image, ax=ax, label=label)
     if title:
         fig.suptitle(title)
@@ -426,12 +482,16 @@ def original_grid_table() -> pd.DataFrame:
     Same columns as :func:`grid_results_table`, without ``mean_epochs_run``.
     """
     params = pd.DataFrame(list(ParameterGrid(PARAM_GRID)))
-    scores = pd.DataFrame(list(ORIGINAL_GRID_SCORES),
-                          columns=["candidate", "mean_cv_accuracy", "std_cv_accuracy", "rank"])
+    scores = pd.DataFrame(
+        list(ORIGINAL_GRID_SCORES),
+        columns=["candidate", "mean_cv_accuracy", "std_cv_accuracy", "rank"],
+    )
     if len(scores) != len(params) or list(scores["candidate"]) != list(range(len(params))):
         raise ValueError("ORIGINAL_GRID_SCORES must list every candidate once, in order")
-    table = pd.concat([params[["solver", "learning_rate_init", "batch_size"]],
-                       scores.drop(columns="candidate")], axis=1)
+    table = pd.concat(
+        [params[["solver", "learning_rate_init", "batch_size"]], scores.drop(columns="candidate")],
+        axis=1,
+    )
     table.index.name = "candidate"
     return table.sort_values("rank", kind="stable")
 
@@ -444,13 +504,18 @@ def compare_with_original(ours: pd.DataFrame, original: pd.DataFrame) -> pd.Data
     """
     keys = ["solver", "learning_rate_init", "batch_size"]
     left = original[keys + ["mean_cv_accuracy", "std_cv_accuracy", "rank"]].rename(
-        columns={"mean_cv_accuracy": "original_mean", "std_cv_accuracy": "original_std",
-                 "rank": "original_rank"})
+        columns={
+            "mean_cv_accuracy": "original_mean",
+            "std_cv_accuracy": "original_std",
+            "rank": "original_rank",
+        }
+    )
     right = ours[keys + ["mean_cv_accuracy", "std_cv_accuracy", "rank"]].rename(
-        columns={"mean_cv_accuracy": "our_mean", "std_cv_accuracy": "our_std",
-                 "rank": "our_rank"})
-    merged = left.reset_index().merge(right.reset_index(), on=["candidate", *keys],
-                                      validate="one_to_one")
+        columns={"mean_cv_accuracy": "our_mean", "std_cv_accuracy": "our_std", "rank": "our_rank"}
+    )
+    merged = left.reset_index().merge(
+        right.reset_index(), on=["candidate", *keys], validate="one_to_one"
+    )
     merged["difference"] = merged["our_mean"] - merged["original_mean"]
     return merged.set_index("candidate").sort_values("original_rank", kind="stable")
 
@@ -461,8 +526,9 @@ def compare_with_original(ours: pd.DataFrame, original: pd.DataFrame) -> pd.Data
 RAW_PIXEL_CHECK_CANDIDATES = (4, 5, 13)
 
 
-def raw_pixel_comparison(raw: pd.DataFrame, ours: pd.DataFrame,
-                         original: pd.DataFrame) -> pd.DataFrame:
+def raw_pixel_comparison(
+    raw: pd.DataFrame, ours: pd.DataFrame, original: pd.DataFrame
+) -> pd.DataFrame:
     """Mean CV accuracy of the ``raw`` candidates: original, ours on [0, 1], ours on 0-255.
 
     ``raw``: :func:`score_candidates` on unscaled pixels; ``ours``:
@@ -482,7 +548,10 @@ def raw_pixel_comparison(raw: pd.DataFrame, ours: pd.DataFrame,
 
 def rank_correlation(ours: pd.DataFrame, original: pd.DataFrame) -> float:
     """Spearman correlation of the two mean CV accuracies over the shared candidates."""
-    joined = pd.concat({"ours": ours["mean_cv_accuracy"],
-                        "original": original["mean_cv_accuracy"]}, axis=1, join="inner")
+    joined = pd.concat(
+        {"ours": ours["mean_cv_accuracy"], "original": original["mean_cv_accuracy"]},
+        axis=1,
+        join="inner",
+    )
     ranks = joined.rank(method="average")
     return float(np.corrcoef(ranks["ours"], ranks["original"])[0, 1])

@@ -124,7 +124,8 @@ def _probe(address: str, timeout: float) -> None:
     except (ValueError, TypeError) as exc:
         raise SchedulerUnreachable(
             f"{SCHEDULER_VARIABLE}={address!r} is not a scheduler address "
-            f"(e.g. tcp://127.0.0.1:8786): {exc}") from None
+            f"(e.g. tcp://127.0.0.1:8786): {exc}"
+        ) from None
     if scheme not in ("tcp", "tls"):
         return  # inproc:// and others: the Client itself will tell
     try:
@@ -135,7 +136,8 @@ def _probe(address: str, timeout: float) -> None:
         raise SchedulerUnreachable(
             f"cannot reach the Dask scheduler at {address} ({SCHEDULER_VARIABLE}) within "
             f"{timeout:g} s: {exc}. Start it (`dask scheduler`), fix the address, or unset "
-            f"{SCHEDULER_VARIABLE} to run on local processes.") from None
+            f"{SCHEDULER_VARIABLE} to run on local processes."
+        ) from None
 
 
 def dask_client(address: str | None = None, timeout: float | None = None):
@@ -160,7 +162,8 @@ def dask_client(address: str | None = None, timeout: float | None = None):
     except (OSError, TimeoutError) as exc:
         raise SchedulerUnreachable(
             f"cannot connect a Dask client to {address} ({SCHEDULER_VARIABLE}) within "
-            f"{timeout:g} s: {exc}") from None
+            f"{timeout:g} s: {exc}"
+        ) from None
     _CLIENTS[address] = client
     return client
 
@@ -204,20 +207,30 @@ def _report(line: str, stream: TextIO | None) -> None:
 
 def _report_task_stream(records: Sequence[dict], client, stream: TextIO | None) -> None:
     """One summary line: how many tasks finished on which worker (from the scheduler)."""
-    names = {address: info.get("name")
-             for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
-    counts = Counter(record.get("worker") for record in records
-                     if record.get("status", "OK") == "OK")
-    where = ", ".join(f"{address} ({names.get(address, 'gone')}): {n}"
-                      for address, n in sorted(counts.items(), key=lambda item: str(item[0])))
-    _report(f"[dask] {sum(counts.values())} tasks finished on {len(counts)} workers"
-            f"{': ' + where if where else ''}", stream)
+    names = {
+        address: info.get("name")
+        for address, info in client.scheduler_info(n_workers=-1)["workers"].items()
+    }
+    counts = Counter(
+        record.get("worker") for record in records if record.get("status", "OK") == "OK"
+    )
+    where = ", ".join(
+        f"{address} ({names.get(address, 'gone')}): {n}"
+        for address, n in sorted(counts.items(), key=lambda item: str(item[0]))
+    )
+    _report(
+        f"[dask] {sum(counts.values())} tasks finished on {len(counts)} workers"
+        f"{': ' + where if where else ''}",
+        stream,
+    )
 
 
 @contextlib.contextmanager
-def task_backend(blas_threads: int = TASK_BLAS_THREADS,
-                 scatter: Sequence[np.ndarray] = (),
-                 progress: TextIO | None = None) -> Iterator[None]:
+def task_backend(
+    blas_threads: int = TASK_BLAS_THREADS,
+    scatter: Sequence[np.ndarray] = (),
+    progress: TextIO | None = None,
+) -> Iterator[None]:
     """Run the ``Parallel`` calls inside (scikit-learn's too) on the task engine.
 
     Locally: loky processes, each limiting OpenBLAS, MKL and OpenMP to ``blas_threads``
@@ -240,9 +253,16 @@ def task_backend(blas_threads: int = TASK_BLAS_THREADS,
 
     client = dask_client(address)
     client.register_plugin(_worker_blas_plugin(blas_threads))
-    with get_task_stream(client=client) as stream, parallel_config(
-            backend="dask", client=client, scatter=list(scatter) or None,
-            retries=TASK_RETRIES, wait_for_workers_timeout=WORKER_WAIT_S):
+    with (
+        get_task_stream(client=client) as stream,
+        parallel_config(
+            backend="dask",
+            client=client,
+            scatter=list(scatter) or None,
+            retries=TASK_RETRIES,
+            wait_for_workers_timeout=WORKER_WAIT_S,
+        ),
+    ):
         yield
     _report_task_stream(stream.data, client, progress)
 
@@ -260,25 +280,39 @@ def _caller_context() -> tuple[dict, list]:
 def _restore_filters(filters: list) -> None:
     warnings.resetwarnings()
     for action, message, category, module, lineno in filters:
-        warnings.filterwarnings(action, getattr(message, "pattern", message) or "",
-                                category, getattr(module, "pattern", module) or "",
-                                lineno, append=True)
+        warnings.filterwarnings(
+            action,
+            getattr(message, "pattern", message) or "",
+            category,
+            getattr(module, "pattern", module) or "",
+            lineno,
+            append=True,
+        )
 
 
 def _describe(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-def _call_task(key: str, function: Callable, args: tuple, shared: Mapping[str, Any],
-               blas_threads: int, context: tuple[dict, list]):
+def _call_task(
+    key: str,
+    function: Callable,
+    args: tuple,
+    shared: Mapping[str, Any],
+    blas_threads: int,
+    context: tuple[dict, list],
+):
     """``function(*args, **shared)`` with the caller's scikit-learn configuration and
     warning filters and ``blas_threads`` BLAS threads; errors become :class:`TaskError`."""
     from sklearn import config_context
 
     config, filters = context
     try:
-        with config_context(**config), warnings.catch_warnings(), \
-                threadpool_limits(limits=blas_threads):
+        with (
+            config_context(**config),
+            warnings.catch_warnings(),
+            threadpool_limits(limits=blas_threads),
+        ):
             _restore_filters(filters)
             return function(*args, **shared)
     except TaskError:
@@ -287,8 +321,14 @@ def _call_task(key: str, function: Callable, args: tuple, shared: Mapping[str, A
         raise TaskError(key, _describe(exc)) from exc
 
 
-def _call_task_on_worker(key: str, function: Callable, args: tuple, shared: Mapping[str, Any],
-                         blas_threads: int, context: tuple[dict, list]):
+def _call_task_on_worker(
+    key: str,
+    function: Callable,
+    args: tuple,
+    shared: Mapping[str, Any],
+    blas_threads: int,
+    context: tuple[dict, list],
+):
     from distributed import get_worker
 
     result = _call_task(key, function, args, shared, blas_threads, context)
@@ -311,10 +351,16 @@ def _check_tasks(keyed_args: Mapping[str, Sequence], shared: Mapping[str, np.nda
             raise ValueError(f"shared names must be identifiers (keyword arguments), got {name!r}")
 
 
-def run_tasks(function: Callable, keyed_args: Mapping[str, Sequence],
-              shared: Mapping[str, np.ndarray] | None = None,
-              blas_threads: int = TASK_BLAS_THREADS, *, n_jobs: int = -1,
-              retries: int = TASK_RETRIES, progress: TextIO | None = None) -> dict[str, Any]:
+def run_tasks(
+    function: Callable,
+    keyed_args: Mapping[str, Sequence],
+    shared: Mapping[str, np.ndarray] | None = None,
+    blas_threads: int = TASK_BLAS_THREADS,
+    *,
+    n_jobs: int = -1,
+    retries: int = TASK_RETRIES,
+    progress: TextIO | None = None,
+) -> dict[str, Any]:
     """``{key: function(*args, **shared)}`` for every ``key -> args``, as independent tasks.
 
     ``function`` must be importable (a module-level function) and must take all its
@@ -348,31 +394,53 @@ def run_tasks(function: Callable, keyed_args: Mapping[str, Sequence],
         with parallel_config(backend="loky", inner_max_num_threads=blas_threads):
             results = Parallel(n_jobs=n_jobs)(
                 delayed(_call_task)(key, function, tuple(args), shared, blas_threads, context)
-                for key, args in keyed_args.items())
+                for key, args in keyed_args.items()
+            )
         return dict(zip(keyed_args, results, strict=True))
-    return _run_on_dask(dask_client(address), function, keyed_args, shared, blas_threads,
-                        context, retries, progress)
+    return _run_on_dask(
+        dask_client(address), function, keyed_args, shared, blas_threads, context, retries, progress
+    )
 
 
-def _run_on_dask(client, function: Callable, keyed_args: Mapping[str, Sequence],
-                 shared: Mapping[str, np.ndarray], blas_threads: int, context,
-                 retries: int, stream: TextIO | None) -> dict[str, Any]:
+def _run_on_dask(
+    client,
+    function: Callable,
+    keyed_args: Mapping[str, Sequence],
+    shared: Mapping[str, np.ndarray],
+    blas_threads: int,
+    context,
+    retries: int,
+    stream: TextIO | None,
+) -> dict[str, Any]:
     from dask.base import tokenize
     from distributed import as_completed
 
     names = list(shared)
-    scattered = (client.scatter([shared[name] for name in names], broadcast=True, hash=True)
-                 if names else [])
+    scattered = (
+        client.scatter([shared[name] for name in names], broadcast=True, hash=True) if names else []
+    )
     shared_futures = dict(zip(names, scattered, strict=True))
-    common = tokenize(_function_name(function), getattr(function, "__module__", ""),
-                      blas_threads, sorted((n, f.key) for n, f in shared_futures.items()))
+    common = tokenize(
+        _function_name(function),
+        getattr(function, "__module__", ""),
+        blas_threads,
+        sorted((n, f.key) for n, f in shared_futures.items()),
+    )
     futures = {}
     for key, args in keyed_args.items():
         args = tuple(args)
         future = client.submit(
-            _call_task_on_worker, key, function, args, shared_futures, blas_threads, context,
+            _call_task_on_worker,
+            key,
+            function,
+            args,
+            shared_futures,
+            blas_threads,
+            context,
             key=f"{_function_name(function)}-{key}-{tokenize(common, key, args)}",
-            retries=retries, pure=False)
+            retries=retries,
+            pure=False,
+        )
         futures[future] = key
     results: dict[str, Any] = {}
     try:

@@ -77,10 +77,18 @@ def get_profile(name: str) -> MappingProxyType:
 
 def as_markdown_table() -> str:
     """The whole table as Markdown (used by the README and the notebooks)."""
-    lines = ["| setting | " + " | ".join(PROFILE_NAMES) + " |",
-             "|---|" + "---|" * len(PROFILE_NAMES)]
+    lines = [
+        "| setting | " + " | ".join(PROFILE_NAMES) + " |",
+        "|---|" + "---|" * len(PROFILE_NAMES),
+    ]
     for key, sizes in _TABLE.items():
-        cells = ["all" if sizes[p] is None else f"{sizes[p]:,}" if isinstance(sizes[p], int)
-                 else str(sizes[p]) for p in PROFILE_NAMES]
+        cells = [
+            "all"
+            if sizes[p] is None
+            else f"{sizes[p]:,}"
+            if isinstance(sizes[p], int)
+            else str(sizes[p])
+            for p in PROFILE_NAMES
+        ]
         lines.append(f"| `{key}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)

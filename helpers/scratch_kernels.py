@@ -85,8 +85,9 @@ def _as_fortran(matrix: np.ndarray) -> tuple[np.ndarray, int]:
     raise ValueError("matmul_into needs C- or Fortran-contiguous operands")
 
 
-def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
-                alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
+def matmul_into(
+    gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *, alpha: float = 1.0, beta: float = 0.0
+) -> np.ndarray:
     r"""``out <- alpha a b + beta out`` in place, by one BLAS ``gemm`` call; returns ``out``.
 
     ``gemm`` is SciPy's ``dgemm``/``sgemm`` (:func:`scipy.linalg.blas.get_blas_funcs`);
@@ -101,11 +102,12 @@ def matmul_into(gemm, a: np.ndarray, b: np.ndarray, out: np.ndarray, *,
         c, (A, trans_a), (B, trans_b) = out.T, _as_fortran(b.T), _as_fortran(a.T)
     else:
         raise ValueError("matmul_into needs a C- or Fortran-contiguous out")
-    result = gemm(alpha, A, B, beta=beta, c=c, trans_a=trans_a, trans_b=trans_b,
-                  overwrite_c=1)
+    result = gemm(alpha, A, B, beta=beta, c=c, trans_a=trans_a, trans_b=trans_b, overwrite_c=1)
     if result is not c:  # f2py returns c itself when it wrote in place, else a copy
-        raise RuntimeError(f"gemm did not write in place: {a.dtype}, {b.dtype} into "
-                           f"{out.dtype} with {gemm.__name__}")
+        raise RuntimeError(
+            f"gemm did not write in place: {a.dtype}, {b.dtype} into "
+            f"{out.dtype} with {gemm.__name__}"
+        )
     return out
 
 
@@ -145,8 +147,10 @@ def batch_buffers(layer_sizes: Sequence[int], rows: int, dtype) -> BatchBuffers:
         x=x,
         acts=acts,
         deltas=[np.empty((n, rows), dtype=dtype) for n in sizes[1:]],
-        grads=[np.empty((n_in + 1, n_out), dtype=dtype)
-               for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)],
+        grads=[
+            np.empty((n_in + 1, n_out), dtype=dtype)
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        ],
         columns=np.arange(rows),
     )
 
@@ -162,8 +166,13 @@ def with_ones_column(X: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------- forward
 
 
-def forward_logits(gemm, f: Callable[..., np.ndarray], params: Sequence[np.ndarray],
-                   x_aug: np.ndarray, acts: Sequence[np.ndarray]) -> np.ndarray:
+def forward_logits(
+    gemm,
+    f: Callable[..., np.ndarray],
+    params: Sequence[np.ndarray],
+    x_aug: np.ndarray,
+    acts: Sequence[np.ndarray],
+) -> np.ndarray:
     r"""Forward pass of a batch: fills ``acts`` (see :class:`BatchBuffers`), returns
     :math:`z_L^\top` ``(n_L, rows)`` (``acts[-1]``).
 
@@ -173,8 +182,8 @@ def forward_logits(gemm, f: Callable[..., np.ndarray], params: Sequence[np.ndarr
     """
     a = x_aug.T
     for layer_params, act in zip(params[:-1], acts[:-1], strict=True):
-        z = act[:-1]                              # leave the row of ones alone
-        matmul_into(gemm, layer_params.T, a, z)   # z^T = [W; b]^T [a; 1]^T
+        z = act[:-1]  # leave the row of ones alone
+        matmul_into(gemm, layer_params.T, a, z)  # z^T = [W; b]^T [a; 1]^T
         f(z, out=z)
         a = act
     return matmul_into(gemm, params[-1].T, a, acts[-1])
@@ -189,8 +198,9 @@ def softmax_columns(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def softmax_columns_with_metrics(z: np.ndarray, y: np.ndarray,
-                                 columns: np.ndarray) -> tuple[float, int]:
+def softmax_columns_with_metrics(
+    z: np.ndarray, y: np.ndarray, columns: np.ndarray
+) -> tuple[float, int]:
     r""":func:`softmax_columns` of ``z`` ``(n_L, rows)`` in place, returning the batch's
     ``(summed cross-entropy, number of correct answers)`` read off the logits on the way
     (note 7): :math:`\sum_i [\log \sum_k e^{z_{ki}} - z_{y_i i}]` by log-sum-exp.
@@ -198,19 +208,20 @@ def softmax_columns_with_metrics(z: np.ndarray, y: np.ndarray,
     ``y``: ``(rows,)`` labels; ``columns``: ``arange(rows)``.
     """
     correct = int(np.count_nonzero(z.argmax(axis=0) == y))
-    z -= z.max(axis=0, keepdims=True)                # every column's maximum is now 0
+    z -= z.max(axis=0, keepdims=True)  # every column's maximum is now 0
     true_logit = z[y, columns]
     np.exp(z, out=z)
     sums = z.sum(axis=0, keepdims=True)
-    z /= sums                                        # P^T
+    z /= sums  # P^T
     return float(np.log(sums).sum() - true_logit.sum()), correct
 
 
 # ----------------------------------------------------------------------- backward
 
 
-def output_error_columns(probs: np.ndarray, y: np.ndarray, columns: np.ndarray,
-                         scale: float, out: np.ndarray) -> np.ndarray:
+def output_error_columns(
+    probs: np.ndarray, y: np.ndarray, columns: np.ndarray, scale: float, out: np.ndarray
+) -> np.ndarray:
     r"""``out`` :math:`\leftarrow` ``scale`` :math:`(P - Y)^\top` ``(n_L, rows)``; returns
     ``out``.
 
@@ -230,9 +241,11 @@ def times_relu_slope(error: np.ndarray, a: np.ndarray) -> np.ndarray:
 def times_derivative(derivative: Callable[..., np.ndarray]) -> SlopeProduct:
     """The :data:`SlopeProduct` ``error *= derivative(a)``, which overwrites ``a`` with
     the slope (``derivative(a, out=a)``)."""
+
     def times_slope(error: np.ndarray, a: np.ndarray) -> np.ndarray:
         error *= derivative(a, out=a)
         return error
+
     return times_slope
 
 
@@ -246,8 +259,13 @@ def slope_product(activation: str, derivative: Callable[..., np.ndarray]) -> Slo
     return SLOPE_SHORTCUTS.get(activation) or times_derivative(derivative)
 
 
-def backward_gradients(gemm, times_slope: SlopeProduct, params: Sequence[np.ndarray],
-                       x_aug: np.ndarray, buffers: BatchBuffers) -> list[np.ndarray]:
+def backward_gradients(
+    gemm,
+    times_slope: SlopeProduct,
+    params: Sequence[np.ndarray],
+    x_aug: np.ndarray,
+    buffers: BatchBuffers,
+) -> list[np.ndarray]:
     r"""Gradients ``[dW_l; db_l]`` of every layer into ``buffers.grads``; returns that list.
 
     Needs :func:`forward_logits` and :func:`output_error_columns` (into
@@ -261,14 +279,19 @@ def backward_gradients(gemm, times_slope: SlopeProduct, params: Sequence[np.ndar
     for layer in range(len(params) - 1, 0, -1):
         a_below = acts[layer - 1]
         below = matmul_into(gemm, params[layer][:-1], delta, deltas[layer - 1])  # W_l d_l^T
-        matmul_into(gemm, a_below, delta.T, grads[layer])    # [a; 1]^T d = [dW; db]
-        delta = times_slope(below, a_below[:-1])             # d_{l-1}^T, over a_{l-1}^T
-    matmul_into(gemm, x_aug.T, delta.T, grads[0])            # no error for the input
+        matmul_into(gemm, a_below, delta.T, grads[layer])  # [a; 1]^T d = [dW; db]
+        delta = times_slope(below, a_below[:-1])  # d_{l-1}^T, over a_{l-1}^T
+    matmul_into(gemm, x_aug.T, delta.T, grads[0])  # no error for the input
     return grads
 
 
-def backward_sgd_step(gemm, times_slope: SlopeProduct, params: Sequence[np.ndarray],
-                      x_aug: np.ndarray, buffers: BatchBuffers) -> None:
+def backward_sgd_step(
+    gemm,
+    times_slope: SlopeProduct,
+    params: Sequence[np.ndarray],
+    x_aug: np.ndarray,
+    buffers: BatchBuffers,
+) -> None:
     r"""The SGD step itself, fused (note 5): ``[W_l; b_l] -= [a_{l-1}; 1]^T d_l`` in
     place for every layer, with ``buffers.deltas[-1]`` already holding
     ``lr/B`` :math:`(P - Y)^\top` (:func:`output_error_columns`).
@@ -289,20 +312,25 @@ def backward_sgd_step(gemm, times_slope: SlopeProduct, params: Sequence[np.ndarr
 # ----------------------------------------------------------------------- prediction
 
 
-def logits_in_chunks(gemm, f: Callable[..., np.ndarray], weights: Sequence[np.ndarray],
-                     biases: Sequence[np.ndarray], X: np.ndarray,
-                     chunk: int = 4096) -> np.ndarray:
+def logits_in_chunks(
+    gemm,
+    f: Callable[..., np.ndarray],
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    X: np.ndarray,
+    chunk: int = 4096,
+) -> np.ndarray:
     """Logits :math:`z_L` ``(n, n_L)`` of ``X`` ``(n, n_0)``, ``chunk`` rows at a time
     (note 10); ``f(z, out=z)`` the hidden activation."""
     out = np.empty((X.shape[0], weights[-1].shape[1]), dtype=weights[-1].dtype)
     last = len(weights) - 1
     for start in range(0, X.shape[0], chunk):
-        a = X[start:start + chunk]
+        a = X[start : start + chunk]
         for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
             z = matmul_into(gemm, a, W, np.empty((a.shape[0], W.shape[1]), dtype=W.dtype))
             z += b
             a = f(z, out=z) if layer < last else z
-        out[start:start + chunk] = a
+        out[start : start + chunk] = a
     return out
 
 
@@ -317,8 +345,13 @@ class FusedMLP:
     derivative through ``a = f(z)``, both accepting ``out=``.
     """
 
-    def __init__(self, params: Sequence[np.ndarray], activation: str,
-                 f: Callable[..., np.ndarray], derivative: Callable[..., np.ndarray]) -> None:
+    def __init__(
+        self,
+        params: Sequence[np.ndarray],
+        activation: str,
+        f: Callable[..., np.ndarray],
+        derivative: Callable[..., np.ndarray],
+    ) -> None:
         self.params = params
         self.dtype = params[0].dtype
         self.layer_sizes = (params[0].shape[0] - 1, *(p.shape[1] for p in params))
@@ -339,25 +372,25 @@ class FusedMLP:
         (buffers, overwritten by the next call)."""
         rows = x_aug.shape[0]
         buffers = self.buffers(rows)
-        probs = softmax_columns(forward_logits(self.gemm, self.f, self.params, x_aug,
-                                               buffers.acts))
+        probs = softmax_columns(forward_logits(self.gemm, self.f, self.params, x_aug, buffers.acts))
         output_error_columns(probs, y, buffers.columns, 1.0 / rows, out=buffers.deltas[-1])
         return backward_gradients(self.gemm, self.times_slope, self.params, x_aug, buffers)
 
-    def sgd_step(self, x_aug: np.ndarray, y: np.ndarray,
-                 learning_rate: float) -> tuple[float, int]:
+    def sgd_step(self, x_aug: np.ndarray, y: np.ndarray, learning_rate: float) -> tuple[float, int]:
         """One SGD step on ``([X | 1], y)``; returns the batch's ``(summed loss, correct
         answers)`` before the step."""
         buffers = self.buffers(x_aug.shape[0])
         logits = forward_logits(self.gemm, self.f, self.params, x_aug, buffers.acts)
         metrics = softmax_columns_with_metrics(logits, y, buffers.columns)
-        output_error_columns(logits, y, buffers.columns, learning_rate / x_aug.shape[0],
-                             out=buffers.deltas[-1])
+        output_error_columns(
+            logits, y, buffers.columns, learning_rate / x_aug.shape[0], out=buffers.deltas[-1]
+        )
         backward_sgd_step(self.gemm, self.times_slope, self.params, x_aug, buffers)
         return metrics
 
-    def sgd_step_on_rows(self, X: np.ndarray, y_batch: np.ndarray, rows,
-                         learning_rate: float) -> tuple[float, int]:
+    def sgd_step_on_rows(
+        self, X: np.ndarray, y_batch: np.ndarray, rows, learning_rate: float
+    ) -> tuple[float, int]:
         """:meth:`sgd_step` on ``X[rows]``, gathered straight into the batch buffer
         (note 8); ``y_batch`` is ``y[rows]``."""
         x_batch = self.buffers(len(y_batch)).x
@@ -366,5 +399,6 @@ class FusedMLP:
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         """:func:`logits_in_chunks` of ``X`` ``(n, n_0)`` with the current parameters."""
-        return logits_in_chunks(self.gemm, self.f, [p[:-1] for p in self.params],
-                                [p[-1] for p in self.params], X)
+        return logits_in_chunks(
+            self.gemm, self.f, [p[:-1] for p in self.params], [p[-1] for p in self.params], X
+        )

@@ -173,24 +173,27 @@ RELU_FAMILY = frozenset({"relu", "leaky_relu"})
 # ----------------------------------------------------------------------- initialisations
 
 
-def init_random(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
-                dtype=np.float64) -> np.ndarray:
+def init_random(
+    fan_in: int, fan_out: int, activation: str, rng: np.random.Generator, dtype=np.float64
+) -> np.ndarray:
     r""":math:`U(-r, r)` of shape ``(fan_in, fan_out)``; :math:`r = \sqrt{6/\text{fan\_in}}`
     (relu family) or 1."""
     limit = math.sqrt(6.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype, copy=False)
 
 
-def init_normal(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
-                dtype=np.float64) -> np.ndarray:
+def init_normal(
+    fan_in: int, fan_out: int, activation: str, rng: np.random.Generator, dtype=np.float64
+) -> np.ndarray:
     r""":math:`N(0, s^2)` of shape ``(fan_in, fan_out)``; :math:`s = \sqrt{2/\text{fan\_in}}`
     (relu family) or 1."""
     scale = math.sqrt(2.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return (rng.standard_normal(size=(fan_in, fan_out)) * scale).astype(dtype, copy=False)
 
 
-def init_zero(fan_in: int, fan_out: int, activation: str, rng: np.random.Generator,
-              dtype=np.float64) -> np.ndarray:
+def init_zero(
+    fan_in: int, fan_out: int, activation: str, rng: np.random.Generator, dtype=np.float64
+) -> np.ndarray:
     """All zeros of shape ``(fan_in, fan_out)`` (draws nothing from ``rng``)."""
     return np.zeros((fan_in, fan_out), dtype=dtype)
 
@@ -270,8 +273,9 @@ def pre_activation(a_below: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndar
     return a_below @ W + b
 
 
-def forward_reference(weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray,
-                      activation: str) -> list[np.ndarray]:
+def forward_reference(
+    weights: list[np.ndarray], biases: list[np.ndarray], X: np.ndarray, activation: str
+) -> list[np.ndarray]:
     r"""The forward pass: :math:`a_0 = X`, :math:`a_l = f(z_l)` for the hidden layers,
     and the output layer's logits :math:`z_L`.
 
@@ -283,7 +287,7 @@ def forward_reference(weights: list[np.ndarray], biases: list[np.ndarray], X: np
     f = ACTIVATIONS[activation].function
     layers = [X]
     for W, b in zip(weights[:-1], biases[:-1], strict=True):
-        layers.append(f(pre_activation(layers[-1], W, b)))           # a_l = f(z_l)
+        layers.append(f(pre_activation(layers[-1], W, b)))  # a_l = f(z_l)
     layers.append(pre_activation(layers[-1], weights[-1], biases[-1]))  # z_L
     return layers
 
@@ -299,8 +303,9 @@ def output_error(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     return error / len(y)
 
 
-def hidden_error(error: np.ndarray, W: np.ndarray, a_below: np.ndarray,
-                 activation: str) -> np.ndarray:
+def hidden_error(
+    error: np.ndarray, W: np.ndarray, a_below: np.ndarray, activation: str
+) -> np.ndarray:
     r""":math:`d_{l-1} = (d_l W_l^\top) \odot f'(z_{l-1})`, ``(B, n_{l-1})``: the chain rule
     through layer :math:`l`.
 
@@ -326,8 +331,9 @@ def bias_gradient(error: np.ndarray) -> np.ndarray:
     return error.sum(axis=0)
 
 
-def backward_errors(weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray,
-                    activation: str) -> list[np.ndarray]:
+def backward_errors(
+    weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray, activation: str
+) -> list[np.ndarray]:
     r"""The error of every layer, :math:`[d_1, ..., d_L]`, entry ``l - 1`` ``(B, n_l)``.
 
     ``layers``: :func:`forward_reference`'s list. :math:`d_L` is :func:`output_error` of
@@ -335,13 +341,14 @@ def backward_errors(weights: list[np.ndarray], layers: list[np.ndarray], y: np.n
     output down to :math:`d_1` (none for the input).
     """
     errors = [output_error(layers[-1], y)]
-    for layer in range(len(weights) - 1, 0, -1):       # l = L, ..., 2
+    for layer in range(len(weights) - 1, 0, -1):  # l = L, ..., 2
         errors.insert(0, hidden_error(errors[0], weights[layer], layers[layer], activation))
     return errors
 
 
-def backward_reference(weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray,
-                       activation: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def backward_reference(
+    weights: list[np.ndarray], layers: list[np.ndarray], y: np.ndarray, activation: str
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     r"""Gradients of the mean cross-entropy: ``(dW list, db list)`` shaped like the
     parameters, :math:`\partial J/\partial W_l` ``(n_{l-1}, n_l)`` and
     :math:`\partial J/\partial b_l` ``(n_l,)``.
@@ -410,9 +417,13 @@ class ScratchMLP:
         if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
         hidden_layer_sizes = tuple(hidden_layer_sizes)
-        for name, value in (("n_inputs", n_inputs), ("n_classes", n_classes),
-                            ("epochs", epochs), ("batch_size", batch_size),
-                            ("patience", patience)):
+        for name, value in (
+            ("n_inputs", n_inputs),
+            ("n_classes", n_classes),
+            ("epochs", epochs),
+            ("batch_size", batch_size),
+            ("patience", patience),
+        ):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if n_classes < 2:
@@ -424,12 +435,17 @@ class ScratchMLP:
             raise ValueError(
                 f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}"
             )
-        if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)
-                and learning_rate > 0):
+        if not (
+            isinstance(learning_rate, (int, float))
+            and math.isfinite(learning_rate)
+            and learning_rate > 0
+        ):
             raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-        if not (isinstance(random_state, np.random.Generator) or random_state is None
-                or (isinstance(random_state, (int, np.integer))
-                    and not isinstance(random_state, bool))):
+        if not (
+            isinstance(random_state, np.random.Generator)
+            or random_state is None
+            or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool))
+        ):
             raise ValueError(
                 f"random_state must be an int, None or a numpy Generator, got {random_state!r}"
             )
@@ -451,8 +467,7 @@ class ScratchMLP:
         #: one array per layer, ``(fan_in + 1, fan_out)``: the weights ``W_l`` with the
         #: biases ``b_l`` as an extra last row, the fast path's layout (see
         #: :mod:`helpers.scratch_kernels`); :attr:`weights` and :attr:`biases` are views.
-        self._params = [np.empty((w.shape[0] + 1, w.shape[1]), dtype=self.dtype)
-                        for w in weights]
+        self._params = [np.empty((w.shape[0] + 1, w.shape[1]), dtype=self.dtype) for w in weights]
         self.weights, self.biases = weights, biases
         #: the fast path: training steps, gradients and logits on ``_params``
         self._fused = kernels.FusedMLP(self._params, activation, *ACTIVATIONS[activation])
@@ -491,8 +506,9 @@ class ScratchMLP:
         for layer, (target, value) in enumerate(zip(self._params, values, strict=True)):
             value = np.asarray(value)
             if value.shape != target[row].shape:
-                raise ValueError(f"{name}[{layer}] must have shape {target[row].shape}, "
-                                 f"got {value.shape}")
+                raise ValueError(
+                    f"{name}[{layer}] must have shape {target[row].shape}, got {value.shape}"
+                )
             target[row] = value
 
     def _initial_parameters(self, rng: np.random.Generator):
@@ -500,8 +516,9 @@ class ScratchMLP:
         sizes = self.layer_sizes
         weights, biases = [], []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-            weights.append(np.ascontiguousarray(
-                init(fan_in, fan_out, self.activation, rng, self.dtype)))
+            weights.append(
+                np.ascontiguousarray(init(fan_in, fan_out, self.activation, rng, self.dtype))
+            )
             if self.bias_init == "as_weights":
                 biases.append(init(1, fan_out, self.activation, rng, self.dtype).ravel())
             else:
@@ -511,28 +528,35 @@ class ScratchMLP:
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-friendly), as :meth:`save` stores them."""
         return {
-            "activation": self.activation, "weight_init": self.weight_init,
-            "hidden_layer_sizes": list(self.hidden_layer_sizes), "n_inputs": self.n_inputs,
-            "n_classes": self.n_classes, "learning_rate": self.learning_rate,
-            "epochs": self.epochs, "batch_size": self.batch_size, "bias_init": self.bias_init,
-            "shuffle": self.shuffle, "early_stopping": self.early_stopping,
-            "patience": self.patience, "dtype": self.dtype.name,
+            "activation": self.activation,
+            "weight_init": self.weight_init,
+            "hidden_layer_sizes": list(self.hidden_layer_sizes),
+            "n_inputs": self.n_inputs,
+            "n_classes": self.n_classes,
+            "learning_rate": self.learning_rate,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "bias_init": self.bias_init,
+            "shuffle": self.shuffle,
+            "early_stopping": self.early_stopping,
+            "patience": self.patience,
+            "dtype": self.dtype.name,
         }
 
     def __repr__(self) -> str:
         shape = " -> ".join(map(str, self.layer_sizes))
-        return (f"ScratchMLP({shape}, activation={self.activation!r}, "
-                f"weight_init={self.weight_init!r}, learning_rate={self.learning_rate}, "
-                f"batch_size={self.batch_size}, dtype={self.dtype.name})")
+        return (
+            f"ScratchMLP({shape}, activation={self.activation!r}, "
+            f"weight_init={self.weight_init!r}, learning_rate={self.learning_rate}, "
+            f"batch_size={self.batch_size}, dtype={self.dtype.name})"
+        )
 
     # -- input checks ---------------------------------------------------------------
 
     def _check_X(self, X) -> np.ndarray:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}"
-            )
+            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}), got {X.shape}")
         if X.shape[0] == 0:
             raise ValueError("X has no rows")
         if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
@@ -589,15 +613,26 @@ class ScratchMLP:
         loss_sum, correct = 0.0, 0
         order = self._rng.permutation(n) if self.shuffle else None
         for start in range(0, n, batch):
-            rows = order[start:start + batch] if self.shuffle else slice(start, start + batch)
-            batch_loss, batch_correct = self._fused.sgd_step_on_rows(X, y[rows], rows,
-                                                                     self.learning_rate)
+            rows = order[start : start + batch] if self.shuffle else slice(start, start + batch)
+            batch_loss, batch_correct = self._fused.sgd_step_on_rows(
+                X, y[rows], rows, self.learning_rate
+            )
             loss_sum += batch_loss
             correct += batch_correct
         return loss_sum / n, correct / n
 
-    def fit(self, X, y, X_val=None, y_val=None, *, train_metrics: str = "full",
-            log_every: int = 0, log_prefix: str = "", stream=None) -> ScratchMLP:
+    def fit(
+        self,
+        X,
+        y,
+        X_val=None,
+        y_val=None,
+        *,
+        train_metrics: str = "full",
+        log_every: int = 0,
+        log_prefix: str = "",
+        stream=None,
+    ) -> ScratchMLP:
         """Train for ``epochs`` epochs (fewer with early stopping), continuing from the
         current weights; record per-epoch metrics in ``history_``.
 
@@ -631,8 +666,7 @@ class ScratchMLP:
                 loss, accuracy = self._evaluate(X, y)
             self.history_["train_loss"].append(loss)
             self.history_["train_accuracy"].append(accuracy)
-            line = (f"{log_prefix}epoch {epoch:3d}  train loss {approx(loss)} "
-                    f"acc {approx(accuracy)}")
+            line = f"{log_prefix}epoch {epoch:3d}  train loss {approx(loss)} acc {approx(accuracy)}"
             if has_val:
                 val_loss, val_accuracy = self._evaluate(X_val, y_val)
                 self.history_["val_loss"].append(val_loss)
@@ -643,14 +677,19 @@ class ScratchMLP:
             if self.early_stopping:
                 if val_loss < best_loss:
                     best_loss, waited, self.best_epoch_ = val_loss, 0, epoch
-                    best_params = ([w.copy() for w in self.weights],
-                                   [b.copy() for b in self.biases])
+                    best_params = (
+                        [w.copy() for w in self.weights],
+                        [b.copy() for b in self.biases],
+                    )
                 else:
                     waited += 1
                     if waited >= self.patience:
                         if log_every:
-                            print(f"{log_prefix}early stop after epoch {epoch}: best epoch "
-                                  f"{self.best_epoch_}, val loss {approx(best_loss)}", file=stream)
+                            print(
+                                f"{log_prefix}early stop after epoch {epoch}: best epoch "
+                                f"{self.best_epoch_}, val loss {approx(best_loss)}",
+                                file=stream,
+                            )
                         break
         if self.early_stopping and best_params is not None:
             self.weights, self.biases = best_params
@@ -710,8 +749,10 @@ class ScratchMLP:
             biases = [data[f"b{i}"] for i in range(n_layers)]
         for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
             if w.shape != model.weights[i].shape or b.shape != model.biases[i].shape:
-                raise ValueError(f"{path}: layer {i} has shape {w.shape}/{b.shape}, expected "
-                                 f"{model.weights[i].shape}/{model.biases[i].shape}")
+                raise ValueError(
+                    f"{path}: layer {i} has shape {w.shape}/{b.shape}, expected "
+                    f"{model.weights[i].shape}/{model.biases[i].shape}"
+                )
         model.weights = [np.ascontiguousarray(w, dtype=model.dtype) for w in weights]
         model.biases = [np.ascontiguousarray(b, dtype=model.dtype) for b in biases]
         return model

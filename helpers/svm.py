@@ -73,12 +73,12 @@ def solve_linear_exact(matrix: Sequence[Sequence], rhs: Sequence) -> list[Fracti
     return [row[n] for row in rows]
 
 
-def weight_from_alphas(X: Sequence[Vector], y: Sequence[int],
-                       alphas: dict[int, Fraction]) -> Vector:
+def weight_from_alphas(
+    X: Sequence[Vector], y: Sequence[int], alphas: dict[int, Fraction]
+) -> Vector:
     """``w = sum_i alpha_i y_i x_i`` over the indices in ``alphas``."""
     dim = len(X[0])
-    return tuple(sum((alphas[i] * y[i] * X[i][k] for i in alphas), Fraction(0))
-                 for k in range(dim))
+    return tuple(sum((alphas[i] * y[i] * X[i][k] for i in alphas), Fraction(0)) for k in range(dim))
 
 
 def decision_value(w: Sequence, b, x: Sequence):
@@ -91,8 +91,7 @@ def functional_margins(X: Sequence[Vector], y: Sequence[int], w: Sequence, b) ->
     return [y_i * decision_value(w, b, x_i) for x_i, y_i in zip(X, y, strict=True)]
 
 
-def solve_support_vector_equations(X: Sequence[Vector], y: Sequence[int],
-                                   support: Sequence[int]):
+def solve_support_vector_equations(X: Sequence[Vector], y: Sequence[int], support: Sequence[int]):
     """Solve the support-vector equations for the candidate set ``support``.
 
     Unknowns: ``alpha_j`` (j in ``support``) and ``b``. Equations: for i in
@@ -117,20 +116,28 @@ class KKTReport:
     """Which KKT conditions hold for ``(w, b, alphas)`` (all True: optimal)."""
 
     alphas_nonnegative: bool
-    alphas_balance: bool          # sum alpha_i y_i == 0
-    w_from_alphas: bool           # w == sum alpha_i y_i x_i
-    primal_feasible: bool         # y_i (w . x_i + b) >= 1 for all i
+    alphas_balance: bool  # sum alpha_i y_i == 0
+    w_from_alphas: bool  # w == sum alpha_i y_i x_i
+    primal_feasible: bool  # y_i (w . x_i + b) >= 1 for all i
     complementary_slackness: bool  # alpha_i > 0 only on the margin
 
     @property
     def optimal(self) -> bool:
         """All five conditions hold: (w, b) is the maximum-margin hyperplane."""
-        return all((self.alphas_nonnegative, self.alphas_balance, self.w_from_alphas,
-                    self.primal_feasible, self.complementary_slackness))
+        return all(
+            (
+                self.alphas_nonnegative,
+                self.alphas_balance,
+                self.w_from_alphas,
+                self.primal_feasible,
+                self.complementary_slackness,
+            )
+        )
 
 
-def check_kkt(X: Sequence[Vector], y: Sequence[int], w: Sequence, b,
-              alphas: dict[int, Fraction]) -> KKTReport:
+def check_kkt(
+    X: Sequence[Vector], y: Sequence[int], w: Sequence, b, alphas: dict[int, Fraction]
+) -> KKTReport:
     """Check the KKT conditions exactly (use Fractions; floats compare with ==)."""
     margins = functional_margins(X, y, w, b)
     return KKTReport(
@@ -179,7 +186,7 @@ class CandidateSupportSet:
     """One candidate support set ``S`` and what its support-vector equations give."""
 
     support: tuple[int, ...]
-    alphas: dict[int, Fraction] | None   # None: the equations are singular
+    alphas: dict[int, Fraction] | None  # None: the equations are singular
     w: Vector | None
     b: Fraction | None
     kkt: KKTReport | None
@@ -197,8 +204,9 @@ class CandidateSupportSet:
         return "optimal" if self.kkt.optimal else "not optimal"
 
 
-def candidate_support_sets(X: Sequence[Sequence], y: Sequence[int],
-                           max_size: int | None = None) -> list[CandidateSupportSet]:
+def candidate_support_sets(
+    X: Sequence[Sequence], y: Sequence[int], max_size: int | None = None
+) -> list[CandidateSupportSet]:
     """Solve the support-vector equations for every candidate support set.
 
     Candidates: index sets with both classes present, sizes 2 .. ``max_size``
@@ -220,8 +228,9 @@ def candidate_support_sets(X: Sequence[Sequence], y: Sequence[int],
                 rows.append(CandidateSupportSet(support, None, None, None, None))
                 continue
             alphas, w, b = solved
-            rows.append(CandidateSupportSet(support, alphas, w, b,
-                                             check_kkt(points, labels, w, b, alphas)))
+            rows.append(
+                CandidateSupportSet(support, alphas, w, b, check_kkt(points, labels, w, b, alphas))
+            )
     return rows
 
 
@@ -239,13 +248,19 @@ def max_margin_hyperplane(X: Sequence[Sequence], y: Sequence[int]) -> HardMargin
             margins = functional_margins(points, labels, candidate.w, candidate.b)
             on_margin = tuple(i for i, m in enumerate(margins) if m == 1)
             certificate = {i: a for i, a in candidate.alphas.items() if a > 0}
-            return HardMarginSolution(w=candidate.w, b=candidate.b, certificate=certificate,
-                                      on_margin=on_margin, kkt=candidate.kkt)
+            return HardMarginSolution(
+                w=candidate.w,
+                b=candidate.b,
+                certificate=certificate,
+                on_margin=on_margin,
+                kkt=candidate.kkt,
+            )
     raise ValueError("no KKT solution: the points are not linearly separable")
 
 
-def vertex_certificates(X: Sequence[Sequence], y: Sequence[int],
-                        solution: HardMarginSolution) -> list[dict[int, Fraction]]:
+def vertex_certificates(
+    X: Sequence[Sequence], y: Sequence[int], solution: HardMarginSolution
+) -> list[dict[int, Fraction]]:
     """Every basic KKT certificate of ``solution``: multipliers ``alpha >= 0`` on a
     subset of the on-margin points that reproduce the same ``w`` and ``b``.
 
@@ -291,8 +306,7 @@ def sklearn_hard_margin(X: Sequence[Sequence], y: Sequence[int], C: float = 1e10
     support = [int(i) for i in model.support_]
     alphas = {i: float(abs(coef)) for i, coef in zip(support, model.dual_coef_[0], strict=True)}
     order = sorted(support)
-    return (model.coef_[0].copy(), float(model.intercept_[0]), order,
-            {i: alphas[i] for i in order})
+    return (model.coef_[0].copy(), float(model.intercept_[0]), order, {i: alphas[i] for i in order})
 
 
 def scipy_primal(X: Sequence[Sequence], y: Sequence[int]):
@@ -319,16 +333,30 @@ def scipy_primal(X: Sequence[Sequence], y: Sequence[int]):
         "fun": lambda theta: labels * (points @ theta[:dim] + theta[dim]) - 1.0,
         "jac": lambda theta: labels[:, None] * np.hstack([points, np.ones((len(points), 1))]),
     }
-    result = minimize(objective, np.zeros(dim + 1), jac=objective_grad, method="SLSQP",
-                      constraints=[constraints], options={"ftol": 1e-15, "maxiter": 500})
+    result = minimize(
+        objective,
+        np.zeros(dim + 1),
+        jac=objective_grad,
+        method="SLSQP",
+        constraints=[constraints],
+        options={"ftol": 1e-15, "maxiter": 500},
+    )
     if not result.success:
         raise RuntimeError(f"SLSQP failed: {result.message}")
     return result.x[:dim], float(result.x[dim])
 
 
-def plot_hard_margin(ax, X: Sequence[Sequence], y: Sequence[int], w: Sequence, b,
-                     support: Sequence[int], names: Sequence[str] | None = None,
-                     query: Sequence | None = None, title: str = "") -> None:
+def plot_hard_margin(
+    ax,
+    X: Sequence[Sequence],
+    y: Sequence[int],
+    w: Sequence,
+    b,
+    support: Sequence[int],
+    names: Sequence[str] | None = None,
+    query: Sequence | None = None,
+    title: str = "",
+) -> None:
     """Draw the points by class, ``w . x + b = 0``, the margin lines ``= +-1``,
     circles around ``support`` and an optional query point, on the Axes ``ax``.
 
@@ -340,26 +368,47 @@ def plot_hard_margin(ax, X: Sequence[Sequence], y: Sequence[int], w: Sequence, b
     labels = np.asarray(y)
     w = np.asarray([float(c) for c in w])
     b = float(b)
-    for label, marker, color, text in ((1, "o", "tab:blue", "class +1"),
-                                       (-1, "s", "tab:red", "class -1")):
+    for label, marker, color, text in (
+        (1, "o", "tab:blue", "class +1"),
+        (-1, "s", "tab:red", "class -1"),
+    ):
         chosen = points[labels == label]
-        ax.scatter(chosen[:, 0], chosen[:, 1], marker=marker, color=color, s=60,
-                   label=text, zorder=3)
+        ax.scatter(
+            chosen[:, 0], chosen[:, 1], marker=marker, color=color, s=60, label=text, zorder=3
+        )
     sv = points[list(support)]
-    ax.scatter(sv[:, 0], sv[:, 1], s=260, facecolors="none", edgecolors="black",
-               linewidths=1.5, label="support vectors", zorder=4)
+    ax.scatter(
+        sv[:, 0],
+        sv[:, 1],
+        s=260,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.5,
+        label="support vectors",
+        zorder=4,
+    )
     if query is not None:
-        ax.scatter([float(query[0])], [float(query[1])], marker="*", s=250,
-                   color="tab:green", edgecolors="black", label="query point", zorder=5)
+        ax.scatter(
+            [float(query[0])],
+            [float(query[1])],
+            marker="*",
+            s=250,
+            color="tab:green",
+            edgecolors="black",
+            label="query point",
+            zorder=5,
+        )
     if names is not None:
         for (px, py), name in zip(points, names, strict=True):
             ax.annotate(name, (px, py), textcoords="offset points", xytext=(8, 6))
 
     lo = points.min(axis=0) - 1.0
     hi = points.max(axis=0) + 1.0
-    for level, style, text in ((0, "-", "hyperplane w.x+b=0"),
-                               (1, "--", "margin w.x+b=+1"),
-                               (-1, ":", "margin w.x+b=-1")):
+    for level, style, text in (
+        (0, "-", "hyperplane w.x+b=0"),
+        (1, "--", "margin w.x+b=+1"),
+        (-1, ":", "margin w.x+b=-1"),
+    ):
         if abs(w[1]) > 1e-12:
             xs = np.array([lo[0], hi[0]])
             ys = (level - b - w[0] * xs) / w[1]

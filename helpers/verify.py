@@ -88,8 +88,10 @@ def approx_frame(frame, columns=None, spec: str = ".4f", na_rep: str = "never"):
         integral = shown[column].dropna().map(float).map(float.is_integer).all()
         column_spec = "d" if integral and spec.endswith("f") else spec
         shown[column] = shown[column].map(
-            lambda value, s=column_spec: na_rep if value != value
-            else approx(int(value) if s == "d" else value, s))
+            lambda value, s=column_spec: (
+                na_rep if value != value else approx(int(value) if s == "d" else value, s)
+            )
+        )
     return shown
 
 
@@ -105,8 +107,11 @@ def flatten(payload: Any, prefix: str = "") -> dict[str, Any]:
     """
     if isinstance(payload, Mapping):
         items = payload.items()
-    elif isinstance(payload, list) and payload and all(
-            isinstance(item, Mapping) and "candidate" in item for item in payload):
+    elif (
+        isinstance(payload, list)
+        and payload
+        and all(isinstance(item, Mapping) and "candidate" in item for item in payload)
+    ):
         items = [(f"candidate={item['candidate']}", item) for item in payload]
     elif isinstance(payload, list):
         items = enumerate(payload)
@@ -134,8 +139,10 @@ def load_tolerances(path: Path = TOLERANCES_FILE) -> dict[str, dict[str, dict]]:
     for notebook, leaves in rules.items():
         for leaf, rule in leaves.items():
             if rule.get("kind") not in KINDS:
-                raise ValueError(f"{relative(path)}: {notebook} {leaf}: unknown kind "
-                                 f"{rule.get('kind')!r} (expected one of {KINDS})")
+                raise ValueError(
+                    f"{relative(path)}: {notebook} {leaf}: unknown kind "
+                    f"{rule.get('kind')!r} (expected one of {KINDS})"
+                )
     return rules
 
 
@@ -193,14 +200,22 @@ class Verdict:
         it depends on the tolerance file, not on the run)."""
         agreeing = self.compared - len(self.failures)
         if not self.failures:
-            return [f"All {self.compared} values agree with the committed run "
-                    f"({reference_name}). Verified."]
-        return [f"{agreeing} of {self.compared} values agree with the committed run "
-                f"({reference_name}); {len(self.failures)} differ:"]
+            return [
+                f"All {self.compared} values agree with the committed run "
+                f"({reference_name}). Verified."
+            ]
+        return [
+            f"{agreeing} of {self.compared} values agree with the committed run "
+            f"({reference_name}); {len(self.failures)} differ:"
+        ]
 
 
-def compare(notebook: str, committed: Mapping, rerun: Mapping,
-            tolerances: Mapping[str, Mapping[str, dict]] | None = None) -> Verdict:
+def compare(
+    notebook: str,
+    committed: Mapping,
+    rerun: Mapping,
+    tolerances: Mapping[str, Mapping[str, dict]] | None = None,
+) -> Verdict:
     """Compare every leaf of ``rerun`` with ``committed`` (two results payloads)."""
     rules = (load_tolerances() if tolerances is None else tolerances).get(notebook, {})
     old, new = flatten(_to_builtin(committed)), flatten(_to_builtin(rerun))
@@ -213,8 +228,9 @@ def compare(notebook: str, committed: Mapping, rerun: Mapping,
         elif leaf not in old:
             verdict.failures.append(f"{leaf}: new in the re-run, not in the committed run")
         elif not agrees(old[leaf], new[leaf], rule):
-            verdict.failures.append(f"{leaf}: committed {old[leaf]!r}, re-run {new[leaf]!r} "
-                                    f"({describe(rule)})")
+            verdict.failures.append(
+                f"{leaf}: committed {old[leaf]!r}, re-run {new[leaf]!r} ({describe(rule)})"
+            )
     return verdict
 
 
@@ -242,11 +258,15 @@ def load_reference(notebook: str, profile: str) -> dict | None:
     except FileNotFoundError:
         if mode() == "accept":
             return None
-        raise VerificationError(f"no committed run to verify against: {relative(path)} is "
-                                f"missing (make run-all ACCEPT=1 creates it)") from None
+        raise VerificationError(
+            f"no committed run to verify against: {relative(path)} is "
+            f"missing (make run-all ACCEPT=1 creates it)"
+        ) from None
     if document.get("profile") != "default":
-        raise VerificationError(f"{relative(path)} holds profile {document.get('profile')!r}, "
-                                f"not the default profile's run")
+        raise VerificationError(
+            f"{relative(path)} holds profile {document.get('profile')!r}, "
+            f"not the default profile's run"
+        )
     return document["results"]
 
 
@@ -258,8 +278,10 @@ def check(notebook: str, profile: str, payload: Mapping, reference: Mapping | No
     verdict (nbval's kernel does not honour a trailing ``;``).
     """
     if profile != "default":
-        print(f"Profile {profile!r}: only the default profile's run is committed, so there "
-              f"is nothing to verify against.")
+        print(
+            f"Profile {profile!r}: only the default profile's run is committed, so there "
+            f"is nothing to verify against."
+        )
         return
     current = mode()
     if current == "accept" or reference is None:
@@ -270,7 +292,8 @@ def check(notebook: str, profile: str, payload: Mapping, reference: Mapping | No
     if verdict.failures and current == "check":
         raise VerificationError(
             f"{notebook}: {len(verdict.failures)} of {verdict.compared} values disagree with "
-            f"the committed run:\n  " + "\n  ".join(verdict.failures))
+            f"the committed run:\n  " + "\n  ".join(verdict.failures)
+        )
     for failure in verdict.failures:  # report mode: shown, not raised
         print(f"  {failure}")
 
@@ -280,5 +303,13 @@ def _log(verdict: Verdict) -> None:
     if not path:
         return
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"notebook": verdict.notebook, "counts": verdict.counts,
-                                 "failures": verdict.failures}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "notebook": verdict.notebook,
+                    "counts": verdict.counts,
+                    "failures": verdict.failures,
+                }
+            )
+            + "\n"
+        )

@@ -24,8 +24,13 @@ def _data(n=80, d=20, seed=0):
 def _fitted(activation, layers=SMALL_LAYERS, d=20, epochs=3):
     """A small autoencoder trained a few epochs (biases no longer zero)."""
     X = _data(d=d)
-    model = MLPRegressor(hidden_layer_sizes=layers, activation=activation,
-                         learning_rate_init=1e-2, max_iter=epochs, random_state=0)
+    model = MLPRegressor(
+        hidden_layer_sizes=layers,
+        activation=activation,
+        learning_rate_init=1e-2,
+        max_iter=epochs,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, X)
@@ -43,8 +48,13 @@ def test_every_hidden_layer_matches_sklearn_forward_pass(activation):
     model, X = _fitted(activation)
     reference = _sklearn_layers(model, X.copy())
     for k in range(1, len(SMALL_LAYERS) + 1):
-        np.testing.assert_allclose(ae.hidden_layer_output(model, X, k), reference[k],
-                                   rtol=1e-12, atol=1e-12, err_msg=f"hidden layer {k}")
+        np.testing.assert_allclose(
+            ae.hidden_layer_output(model, X, k),
+            reference[k],
+            rtol=1e-12,
+            atol=1e-12,
+            err_msg=f"hidden layer {k}",
+        )
 
 
 @pytest.mark.parametrize("activation", ["relu", "identity"])
@@ -62,8 +72,9 @@ def test_bottleneck_of_the_real_architecture(activation):
     assert ae.bottleneck_layer(model) == 3
     features = ae.bottleneck_features(model, X)
     assert features.shape == (len(X), 32)
-    np.testing.assert_allclose(features, _sklearn_layers(model, X.copy())[3],
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        features, _sklearn_layers(model, X.copy())[3], rtol=1e-12, atol=1e-12
+    )
 
 
 def test_layer_count_is_checked():
@@ -92,8 +103,12 @@ def test_original_extractor_with_own_biases_is_wrong_for_relu():
 def test_original_extractor_with_own_biases_is_right_for_identity():
     # A linear network: where the (identity) activation is applied makes no difference.
     model, X = _fitted("identity")
-    np.testing.assert_allclose(ae.original_get_feature_vectors(model, X, bias="own_layer"),
-                               _sklearn_layers(model, X.copy())[3], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        ae.original_get_feature_vectors(model, X, bias="own_layer"),
+        _sklearn_layers(model, X.copy())[3],
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 def _recorded_shuffles(model, X, epochs, monkeypatch):
@@ -190,13 +205,20 @@ def test_pca_is_fitted_on_what_it_is_given():
 
 
 def test_figures_build():
-    history = pd.DataFrame({"train_loss": [0.2, 0.1], "validation_loss": [0.2, 0.1],
-                            "test_loss": [0.2, 0.1]}, index=pd.Index([1, 2], name="epoch"))
+    history = pd.DataFrame(
+        {"train_loss": [0.2, 0.1], "validation_loss": [0.2, 0.1], "test_loss": [0.2, 0.1]},
+        index=pd.Index([1, 2], name="epoch"),
+    )
     fig = ae.plot_mse_curves({"relu": history, "identity": history})
     assert len(fig.axes) == 2
     images = _data(n=10, d=784)
-    fig = ae.plot_reconstructions(images, {"relu": images, "identity": images},
-                                  np.arange(10), [str(i) for i in range(10)], n=10)
+    fig = ae.plot_reconstructions(
+        images,
+        {"relu": images, "identity": images},
+        np.arange(10),
+        [str(i) for i in range(10)],
+        n=10,
+    )
     assert len(fig.axes) == 30
     table = pd.DataFrame({"train": [0.5, 0.6], "test": [0.4, 0.5]}, index=["a", "b"])
     fig = ae.plot_accuracy_bars(table)
@@ -226,4 +248,5 @@ def test_train_and_score_summarises_every_split():
     assert summary["n_iter"] == classifier.n_iter_ == 2
     assert classifier.learning_rate_init == 1e-3
     assert summary["validation_accuracy"] == pytest.approx(
-        np.mean(classifier.predict(X[40:]) == y[40:]))
+        np.mean(classifier.predict(X[40:]) == y[40:])
+    )

@@ -48,9 +48,9 @@ def test_relu_and_its_derivative_convention():
 
 def test_forward_and_error_first_sample():
     fwd = forward(INITIAL, 1)
-    assert fwd.z1 == F("0.3")            # 0.1 * 1 + 0.2
+    assert fwd.z1 == F("0.3")  # 0.1 * 1 + 0.2
     assert fwd.hidden == F("0.3")
-    assert fwd.y_pred == F("0.49")       # 0.3 * 0.3 + 0.4
+    assert fwd.y_pred == F("0.49")  # 0.3 * 0.3 + 0.4
     assert squared_error(3, fwd.y_pred) == F("3.15005")  # (2.51)^2 / 2
     assert squared_error(F("1"), F("3")) == 2
 
@@ -67,9 +67,9 @@ def test_gradients_first_step_by_hand():
     # delta = 0.49 - 3 = -2.51; h = 0.3, w2 = 0.3, x = 1
     grads = gradients(INITIAL, 1, 3)
     assert grads.b2 == F("-2.51")
-    assert grads.w2 == F("-0.753")       # delta * h
-    assert grads.b1 == F("-0.753")       # delta * w2 * 1
-    assert grads.w1 == F("-0.753")       # delta * w2 * 1 * x
+    assert grads.w2 == F("-0.753")  # delta * h
+    assert grads.b1 == F("-0.753")  # delta * w2 * 1
+    assert grads.w1 == F("-0.753")  # delta * w2 * 1 * x
 
 
 def _random_params(rng: np.random.Generator) -> Params:
@@ -100,8 +100,8 @@ def test_inactive_hidden_unit_blocks_first_layer_gradients():
     params = Params(w1=F("-1"), b1=F("0.5"), w2=F("2"), b2=F("1"))
     grads = gradients(params, 2, 4)
     assert grads.w1 == 0 and grads.b1 == 0
-    assert grads.w2 == 0                 # h = 0
-    assert grads.b2 == F("-3")           # y_pred = 1
+    assert grads.w2 == 0  # h = 0
+    assert grads.b2 == F("-3")  # y_pred = 1
     # exactly at the kink (z1 = 0) the stated convention relu'(0) = 0 applies
     at_kink = gradients(Params(w1=F("1"), b1=F("-2"), w2=F("2"), b2=F("1")), 2, 4)
     assert at_kink.w1 == 0 and at_kink.b1 == 0
@@ -112,8 +112,7 @@ def test_sgd_step_uses_parameters_before_the_step():
     grads = gradients(INITIAL, 1, 3)
     for name in PARAM_NAMES:
         assert getattr(record.after, name) == getattr(INITIAL, name) - ETA * getattr(grads, name)
-    assert record.after == Params(w1=F("0.10753"), b1=F("0.20753"), w2=F("0.30753"),
-                                  b2=F("0.4251"))
+    assert record.after == Params(w1=F("0.10753"), b1=F("0.20753"), w2=F("0.30753"), b2=F("0.4251"))
     assert record.error == F("3.15005")
 
 
@@ -149,8 +148,15 @@ def test_sklearn_mlp_reproduces_the_exact_steps():
 def test_step_table_rows_cover_all_quantities():
     rows = step_table_rows(sgd_step(INITIAL, 1, 3, ETA))
     labels = [row["quantity"] for row in rows]
-    assert labels[:7] == ["x", "y", "z1 = w1 x + b1", "h = relu(z1)", "relu'(z1)",
-                          "y_pred = w2 h + b2", "E = 1/2 (y - y_pred)^2"]
+    assert labels[:7] == [
+        "x",
+        "y",
+        "z1 = w1 x + b1",
+        "h = relu(z1)",
+        "relu'(z1)",
+        "y_pred = w2 h + b2",
+        "E = 1/2 (y - y_pred)^2",
+    ]
     assert {f"dE/d{n}" for n in PARAM_NAMES} <= set(labels)
     assert rows[labels.index("w2 new")]["exact"] == "30753/100000"
     assert rows[labels.index("y_pred = w2 h + b2")]["decimal"] == "0.490000000000"

@@ -24,8 +24,13 @@ def test_flop_counts():
 
 
 def test_derived_numbers():
-    r = bench.DtypeResult("float64", flops_per_sample=1_000_000, matmul_gflops=50.0,
-                          scratch_samples_per_s=30_000, sklearn_samples_per_s=20_000)
+    r = bench.DtypeResult(
+        "float64",
+        flops_per_sample=1_000_000,
+        matmul_gflops=50.0,
+        scratch_samples_per_s=30_000,
+        sklearn_samples_per_s=20_000,
+    )
     assert r.scratch_gflops == pytest.approx(30.0)
     assert r.ratio == pytest.approx(1.5)
     assert r.scratch_fraction_of_peak == pytest.approx(0.6)
@@ -48,9 +53,17 @@ def test_runs_on_tiny_sizes(dtypes):
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(96, 12))
     y = np.arange(96) % 3
-    config = bench.BenchConfig(n_samples=64, epochs=1, repeats=1, matmul_size=32,
-                               matmul_repeats=1, hidden_layer_sizes=(8, 4), batch_size=16,
-                               dtypes=dtypes, settle_seconds=0.0)
+    config = bench.BenchConfig(
+        n_samples=64,
+        epochs=1,
+        repeats=1,
+        matmul_size=32,
+        matmul_repeats=1,
+        hidden_layer_sizes=(8, 4),
+        batch_size=16,
+        dtypes=dtypes,
+        settle_seconds=0.0,
+    )
     lines = []
     results = bench.run_benchmark(X, y, config, log=lines.append)
     assert [r.dtype for r in results] == list(dtypes)
@@ -68,9 +81,20 @@ def test_main_writes_json(tmp_path, monkeypatch, capsys):
     X = rng.uniform(0, 1, size=(256, 784))
     y = np.arange(256) % 10
     monkeypatch.setattr(bench, "load_bench_data", lambda quick: (X, y))
-    monkeypatch.setattr(bench.BenchConfig, "quick", classmethod(
-        lambda cls: cls(n_samples=256, epochs=1, repeats=1, matmul_size=64, matmul_repeats=1,
-                        settle_seconds=0.0)))
+    monkeypatch.setattr(
+        bench.BenchConfig,
+        "quick",
+        classmethod(
+            lambda cls: cls(
+                n_samples=256,
+                epochs=1,
+                repeats=1,
+                matmul_size=64,
+                matmul_repeats=1,
+                settle_seconds=0.0,
+            )
+        ),
+    )
     out = tmp_path / "bench.json"
     assert bench.main(["--quick", "--json", str(out)]) == 0
     document = json.loads(out.read_text())
@@ -80,18 +104,27 @@ def test_main_writes_json(tmp_path, monkeypatch, capsys):
 
 
 def test_every_round_measures_all_three_and_each_keeps_its_best(monkeypatch):
-    peaks, scratch, sklearn = iter([100.0, 130.0, 120.0]), iter([2.0, 1.0, 4.0]), \
-        iter([3.0, 5.0, 2.5])
+    peaks, scratch, sklearn = (
+        iter([100.0, 130.0, 120.0]),
+        iter([2.0, 1.0, 4.0]),
+        iter([3.0, 5.0, 2.5]),
+    )
     calls = []
-    monkeypatch.setattr(bench, "measure_matmul_gflops",
-                        lambda n, dtype, repeats: calls.append("peak") or next(peaks))
-    monkeypatch.setattr(bench, "time_scratch",
-                        lambda X, y, config, dtype: calls.append("scratch") or next(scratch))
-    monkeypatch.setattr(bench, "time_sklearn",
-                        lambda X, y, config, dtype: calls.append("sklearn") or next(sklearn))
+    monkeypatch.setattr(
+        bench,
+        "measure_matmul_gflops",
+        lambda n, dtype, repeats: calls.append("peak") or next(peaks),
+    )
+    monkeypatch.setattr(
+        bench, "time_scratch", lambda X, y, config, dtype: calls.append("scratch") or next(scratch)
+    )
+    monkeypatch.setattr(
+        bench, "time_sklearn", lambda X, y, config, dtype: calls.append("sklearn") or next(sklearn)
+    )
     X, y = np.zeros((10, 4)), np.arange(10) % 2
-    config = bench.BenchConfig(n_samples=10, epochs=2, repeats=3, hidden_layer_sizes=(3,),
-                               settle_seconds=0.0)
+    config = bench.BenchConfig(
+        n_samples=10, epochs=2, repeats=3, hidden_layer_sizes=(3,), settle_seconds=0.0
+    )
     (result,) = bench.run_benchmark(X, y, config, log=lambda line: None)
     assert calls == ["peak", "scratch", "sklearn"] * 3  # interleaved rounds
     assert result.matmul_gflops == 130.0

@@ -93,8 +93,9 @@ def toy(tmp_path, monkeypatch):
     """A dataset 'toy' with one file, a mirror folder holding it, and an empty data dir."""
     raw = idx_bytes(IMAGES)
     gz = gzip.compress(raw, mtime=0)
-    spec = DatasetFile("t10k-images-idx3-ubyte.gz", hashlib.sha256(raw).hexdigest(),
-                       hashlib.sha256(gz).hexdigest())
+    spec = DatasetFile(
+        "t10k-images-idx3-ubyte.gz", hashlib.sha256(raw).hexdigest(), hashlib.sha256(gz).hexdigest()
+    )
     monkeypatch.setitem(data.DATASETS, "toy", Dataset("toy", (), {spec.name: spec}))
     mirror = tmp_path / "mirror"
     (mirror / "toy").mkdir(parents=True)
@@ -191,12 +192,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def server(toy, monkeypatch):
     """A real HTTP server on 127.0.0.1 serving good, corrupted and truncated copies."""
     name = toy["spec"].name
-    handler = type("Handler", (_Handler,), {"files": {
-        f"good/{name}": toy["gz"],
-        f"corrupt/{name}": gzip.compress(idx_bytes(IMAGES[::-1]), mtime=0),
-        f"truncated/{name}": toy["gz"][: len(toy["gz"]) // 2],
-        name: toy["gz"],
-    }})
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {
+            "files": {
+                f"good/{name}": toy["gz"],
+                f"corrupt/{name}": gzip.compress(idx_bytes(IMAGES[::-1]), mtime=0),
+                f"truncated/{name}": toy["gz"][: len(toy["gz"]) // 2],
+                name: toy["gz"],
+            }
+        },
+    )
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -232,8 +239,9 @@ def test_download_truncated_file_is_rejected(toy, server):
 
 def test_connection_cut_short_falls_through_to_next_url(toy, server):
     """A download that stops early is an error for that URL; the next URL is tried."""
-    path = ensure_file("toy", toy["spec"].name, toy["data_dir"],
-                       urls=[server + "short/", server + "good/"])
+    path = ensure_file(
+        "toy", toy["spec"].name, toy["data_dir"], urls=[server + "short/", server + "good/"]
+    )
     assert path.read_bytes() == toy["gz"]
 
 

@@ -43,5 +43,6 @@ def test_environment_yml_matches_requirements():
 
 
 def test_environment_yml_python_matches_machine():
-    assert re.search(r"^\s+-\s+python=3\.11$", (REPO_ROOT / "environment.yml").read_text(),
-                     re.MULTILINE)
+    assert re.search(
+        r"^\s+-\s+python=3\.11$", (REPO_ROOT / "environment.yml").read_text(), re.MULTILINE
+    )

@@ -44,6 +44,7 @@ def _with_value(reference, item_id, value):
     values = dict(reference.values)
     values[item_id] = value
     from tools.grading.reference import answers_toml
+
     return answers_toml(values, {}, "test")
 
 
@@ -97,13 +98,18 @@ def test_backprop_error_carried_forward_keeps_later_samples(reference, rubric):
     values["backprop.sample1.w2"] = Fraction(_decimal(wrong_w2))
     for k, (x, y) in zip((2, 3), setup.samples[1:], strict=True):
         record = sgd_step(params, x, y, setup.eta)
-        own = {"z1": record.forward.z1, "h": record.forward.hidden,
-               "y_pred": record.forward.y_pred, "error": record.error,
-               **record.after.as_dict()}
+        own = {
+            "z1": record.forward.z1,
+            "h": record.forward.hidden,
+            "y_pred": record.forward.y_pred,
+            "error": record.error,
+            **record.after.as_dict(),
+        }
         for name, value in own.items():
             values[f"backprop.sample{k}.{name}"] = Fraction(_decimal(value))
         params = Params(**{n: Fraction(_decimal(v)) for n, v in record.after.as_dict().items()})
     from tools.grading.reference import answers_toml
+
     result = _grade(answers_toml(values, {}, "ecf"), reference, rubric)
     marks = result.by_id()
     assert [m.item.id for m in result.marks if not m.earned] == ["backprop.sample1.w2"]
@@ -118,6 +124,7 @@ def test_backprop_inconsistent_later_value_is_not_carried(reference, rubric):
     values["backprop.sample1.w2"] = Fraction("0.3251")
     values["backprop.sample2.y_pred"] = Fraction("0.7")  # neither right nor consistent
     from tools.grading.reference import answers_toml
+
     result = _grade(answers_toml(values, {}, "t"), reference, rubric)
     mark = result.by_id()["backprop.sample2.y_pred"]
     assert mark.status == "wrong" and "from your own earlier values" in mark.reason
@@ -131,13 +138,17 @@ def test_svm_margin_and_query_class_carried_from_own_w(reference, rubric):
     values["svm.problem2.b"] = Fraction(-5)
     values["svm.problem2.query_class"] = -1  # sign(2 * 1 + 0 * 3 - 5)
     from tools.grading.reference import answers_toml
+
     result = _grade(answers_toml(values, {}, "t"), reference, rubric)
     marks = result.by_id()
     assert marks["svm.problem1.margin"].status == "carried forward"
     assert marks["svm.problem2.query_class"].status == "carried forward"
     assert marks["svm.problem2.margin"].status == "correct"  # |w| = 2 either way
     assert {m.item.id for m in result.marks if not m.earned} == {
-        "svm.problem1.w", "svm.problem2.w", "svm.problem2.b"}
+        "svm.problem1.w",
+        "svm.problem2.w",
+        "svm.problem2.b",
+    }
 
 
 # ----------------------------------------------------------------- untrusted input
@@ -163,18 +174,24 @@ def test_one_broken_table_loses_only_its_items(reference, rubric):
     assert result.by_id()["svm.problem2.query_class"].earned  # ECF inputs of others intact
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ("z1 = 0.3\n", "", "missing: key 'z1' in [backprop.sample1]"),
-    ("z1 = 0.3\n", 'z1 = "0.3"\n', "backprop.sample1.z1 (line 5): a string where a number "
-                                   'belongs ("0.3")'),
-    ("z1 = 0.3\n", "z1 = nan\n", "backprop.sample1.z1 (line 5): NaN is not a finite number"),
-    ("z1 = 0.3\n", "z1 = -inf\n", "-Infinity is not a finite number"),
-    ("z1 = 0.3\n", "z1 = true\n", "expected a number, got a boolean"),
-    ("w = [-2.0, -2.0]", "w = [-2.0]", "expected a list of two numbers"),
-    ('support_vectors = ["B", "C"]', 'support_vectors = "B, C"', "expected a list of point"),
-    ("query_class = 1", "query_class = 2", "a class is 1 or -1, got 2"),
-    ('best_solver = "adam"', 'best_solver = "lbfgs"', "expected one of 'adam', 'sgd'"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("z1 = 0.3\n", "", "missing: key 'z1' in [backprop.sample1]"),
+        (
+            "z1 = 0.3\n",
+            'z1 = "0.3"\n',
+            'backprop.sample1.z1 (line 5): a string where a number belongs ("0.3")',
+        ),
+        ("z1 = 0.3\n", "z1 = nan\n", "backprop.sample1.z1 (line 5): NaN is not a finite number"),
+        ("z1 = 0.3\n", "z1 = -inf\n", "-Infinity is not a finite number"),
+        ("z1 = 0.3\n", "z1 = true\n", "expected a number, got a boolean"),
+        ("w = [-2.0, -2.0]", "w = [-2.0]", "expected a list of two numbers"),
+        ('support_vectors = ["B", "C"]', 'support_vectors = "B, C"', "expected a list of point"),
+        ("query_class = 1", "query_class = 2", "a class is 1 or -1, got 2"),
+        ('best_solver = "adam"', 'best_solver = "lbfgs"', "expected one of 'adam', 'sgd'"),
+    ],
+)
 def test_bad_values_name_key_and_line(old, new, expected, reference, rubric):
     text = reference_toml(reference)
     assert old in text
@@ -187,8 +204,9 @@ def test_unknown_key_is_a_note_and_costs_nothing(reference, rubric):
     text = reference_toml(reference).replace("z1 = 0.3\n", "z1 = 0.3\nz2 = 1\n", 1)
     result = _grade(text, reference, rubric)
     assert result.total == result.max_total
-    assert result.notes == ("unknown key backprop.sample1.z2 (line 6): ignored; "
-                            "did you mean 'z1'?",)
+    assert result.notes == (
+        "unknown key backprop.sample1.z2 (line 6): ignored; did you mean 'z1'?",
+    )
 
 
 def test_too_large_and_binary_files_are_not_read(tmp_path, reference, rubric):
@@ -203,8 +221,9 @@ def test_too_large_and_binary_files_are_not_read(tmp_path, reference, rubric):
 
 
 def test_report_escapes_submitted_text(reference, rubric):
-    text = reference_toml(reference).replace('best_solver = "adam"',
-                                             'best_solver = "<script>x</script>|"')
+    text = reference_toml(reference).replace(
+        'best_solver = "adam"', 'best_solver = "<script>x</script>|"'
+    )
     result = _grade(text, reference, rubric, source="a<b>.toml")
     page = html_report(result, {})
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -229,8 +248,9 @@ def test_folder_with_good_and_bad_files_gives_full_csv(tmp_path, reference):
     assert all(len(r) == len(rows[0]) and all(cell != "" for cell in r) for r in rows)
     assert rows[1][-2] == rows[1][-1] and rows[2][-2] == "0" and rows[3][-2] == "0"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["grades.csv"] + [f"{s}.{e}" for s in ("alice", "bob", "carol_rm_-rf_")
-                          for e in ("md", "html")])
+        ["grades.csv"]
+        + [f"{s}.{e}" for s in ("alice", "bob", "carol_rm_-rf_") for e in ("md", "html")]
+    )
 
 
 def test_output_names_cannot_leave_the_folder(tmp_path):
@@ -246,13 +266,18 @@ def test_make_grade_passes_odd_paths_without_a_shell(tmp_path, reference):
     """The path reaches Python via the environment: shell syntax in it is just text."""
     odd = tmp_path / "x $(touch pwned) ; touch pwned2 `touch pwned3` '\"$$HOME.toml"
     odd.write_text(reference_toml(reference))
-    run = subprocess.run(["make", "-s", "-o", ".venv/.installed", "grade",
-                          f"SUBMISSION={odd}"], cwd=REPO_ROOT,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["make", "-s", "-o", ".venv/.installed", "grade", f"SUBMISSION={odd}"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.rstrip().splitlines()[-1] == "total: 50 / 50"
-    assert not any((REPO_ROOT / n).exists() or (tmp_path / n).exists()
-                   for n in ("pwned", "pwned2", "pwned3"))
+    assert not any(
+        (REPO_ROOT / n).exists() or (tmp_path / n).exists() for n in ("pwned", "pwned2", "pwned3")
+    )
 
 
 # ------------------------------------------------------------------------ tolerances
@@ -260,24 +285,39 @@ def test_make_grade_passes_odd_paths_without_a_shell(tmp_path, reference):
 
 def test_measured_spread_from_tolerances_file(tmp_path, reference, rubric):
     spread_file = tmp_path / "tolerances.json"
-    spread_file.write_text(json.dumps({"schema_version": 1, "notebooks": {
-        "03_scratch_nn": {"configs/relu/random/test_accuracy": {"kind": "abs",
-                                                                "tolerance": 0.05}},
-        "05_fashion_grid_search": {"best_params/batch_size": {"kind": "one_of",
-                                                              "values": [64, 128]}}}}))
+    spread_file.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "notebooks": {
+                    "03_scratch_nn": {
+                        "configs/relu/random/test_accuracy": {"kind": "abs", "tolerance": 0.05}
+                    },
+                    "05_fashion_grid_search": {
+                        "best_params/batch_size": {"kind": "one_of", "values": [64, 128]}
+                    },
+                },
+            }
+        )
+    )
     spreads = load_tolerances(spread_file)
     values = dict(reference.values)
-    values["experiments.scratch_test_accuracy.relu/random"] = reference.values[
-        "experiments.scratch_test_accuracy.relu/random"] - 0.04   # inside 0.05, outside 0.02
+    values["experiments.scratch_test_accuracy.relu/random"] = (
+        reference.values["experiments.scratch_test_accuracy.relu/random"] - 0.04
+    )  # inside 0.05, outside 0.02
     values["experiments.grid_search.best_batch_size"] = 128
     from tools.grading.reference import answers_toml
+
     text = answers_toml(values, {}, "t")
     assert _grade(text, reference, rubric, spreads).total == load_rubric_total(rubric)
     default = _grade(text, reference, rubric, {})
     assert {m.item.id for m in default.marks if not m.earned} == {
-        "experiments.scratch_test_accuracy.relu/random", "experiments.grid_search.best_batch_size"}
+        "experiments.scratch_test_accuracy.relu/random",
+        "experiments.grid_search.best_batch_size",
+    }
     assert "±0.05 (measured spread)" in markdown_report(
-        _grade(text, reference, rubric, spreads), spreads)
+        _grade(text, reference, rubric, spreads), spreads
+    )
 
 
 def load_rubric_total(rubric):
@@ -315,8 +355,9 @@ def test_original_report_reproduces_the_committed_one(tmp_path):
     result = grader.grade_file(EXAMPLE_DIR / "original.toml")
     grader.write_reports(result, "original", tmp_path)
     for suffix in (".md", ".html"):
-        assert (tmp_path / f"original{suffix}").read_bytes() == \
-            (EXAMPLE_DIR / f"original{suffix}").read_bytes(), "run `make grade-example`"
+        assert (tmp_path / f"original{suffix}").read_bytes() == (
+            EXAMPLE_DIR / f"original{suffix}"
+        ).read_bytes(), "run `make grade-example`"
     assert str(REPO_ROOT) not in (tmp_path / "original.md").read_text()
 
 

@@ -24,21 +24,26 @@ SCREENSHOT_DIR = BUILD_DIR / "browser"
 
 _WAIT_FOR_IMAGES = """() => Promise.all(Array.from(document.images).map(img => img.complete
     ? null : new Promise(done => { img.onload = img.onerror = done; })))"""
-_IMAGES = "() => Array.from(document.images).map(img => [img.alt || img.src.slice(0, 60), " \
-          "img.naturalWidth])"
+_IMAGES = (
+    "() => Array.from(document.images).map(img => [img.alt || img.src.slice(0, 60), "
+    "img.naturalWidth])"
+)
 _TABLES = """() => Array.from(document.querySelectorAll('table')).map(t =>
     [t.rows.length, t.getBoundingClientRect().height])"""
 
 
 def _chromium() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") \
-        or shutil.which("chromium-browser")
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
 
 
 def _unavailable(reason: str) -> None:
-    message = (f"browser test cannot run: {reason}. Install Debian's chromium "
-               "(apt-get install -y chromium) and the pinned playwright (make venv); "
-               ".ci/run does both")
+    message = (
+        f"browser test cannot run: {reason}. Install Debian's chromium "
+        "(apt-get install -y chromium) and the pinned playwright (make venv); "
+        ".ci/run does both"
+    )
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
@@ -54,8 +59,9 @@ def browser():
     if executable is None:
         _unavailable("no chromium executable on PATH")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                             args=["--no-sandbox"])
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox"]
+        )
         yield browser
         browser.close()
 

@@ -11,17 +11,30 @@ from tools.student import write_student_version
 
 def _fixture_notebook() -> dict:
     def code(source, tags=(), **metadata):
-        return {"cell_type": "code", "execution_count": 3, "id": f"c{len(source)}",
-                "metadata": {"tags": list(tags), **metadata}, "source": source,
-                "outputs": [{"output_type": "stream", "name": "stdout", "text": "0.49\n"}]}
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3"}},
-            "cells": [
-                {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Backprop"},
-                code("x = 1\n"),
-                code("y_pred = 0.3 * 0.3 + 0.4  # the answer\n", ["exercise"],
-                     exercise="compute y_pred for the first sample"),
-                code("print(y_pred)\n"),
-            ]}
+        return {
+            "cell_type": "code",
+            "execution_count": 3,
+            "id": f"c{len(source)}",
+            "metadata": {"tags": list(tags), **metadata},
+            "source": source,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "0.49\n"}],
+        }
+
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3"}},
+        "cells": [
+            {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Backprop"},
+            code("x = 1\n"),
+            code(
+                "y_pred = 0.3 * 0.3 + 0.4  # the answer\n",
+                ["exercise"],
+                exercise="compute y_pred for the first sample",
+            ),
+            code("print(y_pred)\n"),
+        ],
+    }
 
 
 def test_exercise_cells_become_to_do_stubs(tmp_path):
@@ -32,13 +45,17 @@ def test_exercise_cells_become_to_do_stubs(tmp_path):
     assert lines[0].endswith("(1 exercise cell(s))")
     notebook = json.loads((out / "01_fixture.ipynb").read_text())
     cells = notebook["cells"]
-    assert all(c["outputs"] == [] and c["execution_count"] is None
-               for c in cells if c["cell_type"] == "code")
+    assert all(
+        c["outputs"] == [] and c["execution_count"] is None
+        for c in cells
+        if c["cell_type"] == "code"
+    )
     stub = cells[2]["source"]
     assert "0.3 * 0.3" not in stub  # the answer is gone
     assert cells[1]["source"] == "x = 1\n" and cells[3]["source"] == "print(y_pred)\n"
-    with pytest.raises(NotImplementedError,
-                       match=r"TO DO \(exercise 1 of 01_fixture\): compute y_pred"):
+    with pytest.raises(
+        NotImplementedError, match=r"TO DO \(exercise 1 of 01_fixture\): compute y_pred"
+    ):
         exec(compile(stub, "stub", "exec"), {})  # the stub is our own generated code
     template = (out / "answers-template.toml").read_text()
     assert "[backprop.sample1]" in template

@@ -26,8 +26,9 @@ HELPERS_DIR = REPO_ROOT / "helpers"
 
 def _without_magics(source: str) -> str:
     """``source`` with IPython's ``%magic`` and ``!shell`` lines blanked (line numbers kept)."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
 
 
 def module_name(path: Path) -> str:
@@ -52,7 +53,7 @@ def imports(source: str, package: str = "") -> Iterator[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             yield node.lineno, base
             for alias in node.names:
@@ -61,8 +62,11 @@ def imports(source: str, package: str = "") -> Iterator[tuple[int, str]]:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
             first = node.args[0]
-            if (name in ("import_module", "__import__") and isinstance(first, ast.Constant)
-                    and isinstance(first.value, str)):
+            if (
+                name in ("import_module", "__import__")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 yield node.lineno, first.value
 
 
@@ -88,8 +92,13 @@ def helper_files() -> list[Path]:
 def tracked_helper_modules() -> dict[str, Path]:
     """``{module name: path}`` of every ``.py`` file ``git ls-files helpers`` lists."""
     try:
-        listed = subprocess.run(["git", "ls-files", "helpers"], cwd=REPO_ROOT, check=True,
-                                capture_output=True, text=True).stdout.split()
+        listed = subprocess.run(
+            ["git", "ls-files", "helpers"],
+            cwd=REPO_ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError) as exc:
         pytest.skip(f"not a git checkout ({exc})")
     paths = [REPO_ROOT / name for name in listed if name.endswith(".py")]
@@ -101,12 +110,14 @@ def import_closure(sources: list[str], modules: dict[str, Path]) -> set[str]:
 
     Importing ``helpers.x.y`` imports its packages ``helpers`` and ``helpers.x`` too.
     """
+
     def reached(names: Iterator[tuple[int, str]]) -> set[str]:
         found = set()
         for _, name in names:
             parts = name.split(".")
-            found |= {m for m in (".".join(parts[:i]) for i in range(1, len(parts) + 1))
-                      if m in modules}
+            found |= {
+                m for m in (".".join(parts[:i]) for i in range(1, len(parts) + 1)) if m in modules
+            }
         return found
 
     todo = set()
@@ -128,11 +139,16 @@ def import_closure(sources: list[str], modules: dict[str, Path]) -> set[str]:
 
 
 def test_notebooks_never_import_tools():
-    offenders = [f"{where}, line {line}: imports {name}"
-                 for where, source in notebook_cells()
-                 for line, name in imports(source) if is_tools(name)]
-    assert not offenders, ("notebooks import the repository's tooling; move what they need "
-                           "into helpers/:\n  " + "\n  ".join(offenders))
+    offenders = [
+        f"{where}, line {line}: imports {name}"
+        for where, source in notebook_cells()
+        for line, name in imports(source)
+        if is_tools(name)
+    ]
+    assert not offenders, (
+        "notebooks import the repository's tooling; move what they need "
+        "into helpers/:\n  " + "\n  ".join(offenders)
+    )
 
 
 def test_helpers_never_import_tools():
@@ -140,11 +156,15 @@ def test_helpers_never_import_tools():
     for path in helper_files():
         name = module_name(path)
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        offenders += [f"{path.relative_to(REPO_ROOT)}, line {line}: imports {imported}"
-                      for line, imported in imports(path.read_text(encoding="utf-8"), package)
-                      if is_tools(imported)]
-    assert not offenders, ("helpers must not depend on tools; move the piece it needs into "
-                           "helpers/:\n  " + "\n  ".join(offenders))
+        offenders += [
+            f"{path.relative_to(REPO_ROOT)}, line {line}: imports {imported}"
+            for line, imported in imports(path.read_text(encoding="utf-8"), package)
+            if is_tools(imported)
+        ]
+    assert not offenders, (
+        "helpers must not depend on tools; move the piece it needs into "
+        "helpers/:\n  " + "\n  ".join(offenders)
+    )
 
 
 def test_every_helper_is_imported_by_a_notebook():
@@ -152,34 +172,53 @@ def test_every_helper_is_imported_by_a_notebook():
     assert "helpers" in modules and len(modules) > 1
     reached = import_closure([source for _, source in notebook_cells()], modules)
     unused = sorted(set(modules) - reached)
-    assert not unused, ("helpers modules no notebook imports, directly or through other "
-                        "helpers (tooling belongs in tools/): " + ", ".join(unused))
+    assert not unused, (
+        "helpers modules no notebook imports, directly or through other "
+        "helpers (tooling belongs in tools/): " + ", ".join(unused)
+    )
 
 
 # ------------------------------------------------------------- the checks themselves
 
 
-@pytest.mark.parametrize("source", [
-    "import tools", "import tools.report", "import numpy, tools.pipeline as p",
-    "from tools import ledger", "from tools.report.cli import main",
-    "import importlib\nimportlib.import_module('tools.bench')", "__import__('tools')",
-    "%matplotlib inline\nif True:\n    from tools import student",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tools",
+        "import tools.report",
+        "import numpy, tools.pipeline as p",
+        "from tools import ledger",
+        "from tools.report.cli import main",
+        "import importlib\nimportlib.import_module('tools.bench')",
+        "__import__('tools')",
+        "%matplotlib inline\nif True:\n    from tools import student",
+    ],
+)
 def test_every_form_of_importing_tools_is_caught(source):
     assert any(is_tools(name) for _, name in imports(source))
 
 
-@pytest.mark.parametrize("source", [
-    "import toolsy", "from helpers import tools_like", "x = 'tools'", "from . import tools",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import toolsy",
+        "from helpers import tools_like",
+        "x = 'tools'",
+        "from . import tools",
+    ],
+)
 def test_look_alikes_are_not_imports_of_tools(source):
     assert not any(is_tools(name) for _, name in imports(source, "helpers"))
 
 
 def test_closure_follows_helpers_and_relative_imports(tmp_path):
-    modules = {"helpers": tmp_path / "__init__.py", "helpers.a": tmp_path / "a.py",
-               "helpers.b": tmp_path / "b.py", "helpers.c": tmp_path / "c.py",
-               "helpers.unused": tmp_path / "unused.py"}
+    modules = {
+        "helpers": tmp_path / "__init__.py",
+        "helpers.a": tmp_path / "a.py",
+        "helpers.b": tmp_path / "b.py",
+        "helpers.c": tmp_path / "c.py",
+        "helpers.unused": tmp_path / "unused.py",
+    }
     modules["helpers"].write_text("")
     modules["helpers.a"].write_text("from helpers.b import f\n")
     modules["helpers.b"].write_text("from . import c\n\ndef f():\n    pass\n")

@@ -20,8 +20,13 @@ def one_group(body: str, group: str = 'name = "G"\nnotebook = "05_toy"\n') -> st
 
 
 def entry_text(**fields) -> str:
-    base = {"id": '"e.one"', "description": '"d"', "original": "0.5", "where": '"w"',
-            "key": '"a.b"'}
+    base = {
+        "id": '"e.one"',
+        "description": '"d"',
+        "original": "0.5",
+        "where": '"w"',
+        "key": '"a.b"',
+    }
     base.update(fields)
     lines = [f"{k} = {v}" for k, v in base.items() if v is not None]
     return "[[group.entry]]\n" + "\n".join(lines) + "\n"
@@ -38,7 +43,8 @@ def test_group_defaults_are_inherited_and_overridable():
     text = one_group(
         entry_text(id='"e.one"') + entry_text(id='"e.two"', tolerance="0.5", digits="2"),
         group='name = "G"\nnotebook = "05_toy"\ntolerance = 0.01\nreason = "why"\n'
-              'key_prefix = "grid"\n')
+        'key_prefix = "grid"\n',
+    )
     first, second = parse_ledger(text)
     assert (first.tolerance, first.reason, first.digits) == (0.01, "why", 4)
     assert (second.tolerance, second.digits) == (0.5, 2)
@@ -56,22 +62,25 @@ def test_kind_defaults_to_exact_for_non_numbers():
     assert parse_one(original='["B", "C"]', kind='"set"').kind == "set"
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"id": '"e.one"', "colour": '"red"'}, "unknown field"),
-    ({"where": None}, "missing field 'where'"),
-    ({"key": None}, "missing field 'key'"),
-    ({"kind": '"median"'}, "kind 'median'"),
-    ({"tolerance": "-0.1"}, "tolerance must be >= 0"),
-    ({"tolerance": '"small"'}, "tolerance must be a number"),
-    ({"digits": "true"}, "digits must be an integer"),
-    ({"id": '"Bad ID"'}, "bad id"),
-    ({"original": '"text"', "kind": '"number"'}, "numeric original"),
-    ({"original": "3", "kind": '"set"'}, "list original"),
-    ({"reason": '{ tuesday = "x" }'}, "reason table"),
-    ({"line": "0"}, "line must be >= 1"),
-    ({"key": "3"}, "dotted string or a list"),
-    ({"candidates": '{ a = "x" }'}, "only for highest/lowest"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"id": '"e.one"', "colour": '"red"'}, "unknown field"),
+        ({"where": None}, "missing field 'where'"),
+        ({"key": None}, "missing field 'key'"),
+        ({"kind": '"median"'}, "kind 'median'"),
+        ({"tolerance": "-0.1"}, "tolerance must be >= 0"),
+        ({"tolerance": '"small"'}, "tolerance must be a number"),
+        ({"digits": "true"}, "digits must be an integer"),
+        ({"id": '"Bad ID"'}, "bad id"),
+        ({"original": '"text"', "kind": '"number"'}, "numeric original"),
+        ({"original": "3", "kind": '"set"'}, "list original"),
+        ({"reason": '{ tuesday = "x" }'}, "reason table"),
+        ({"line": "0"}, "line must be >= 1"),
+        ({"key": "3"}, "dotted string or a list"),
+        ({"candidates": '{ a = "x" }'}, "only for highest/lowest"),
+    ],
+)
 def test_malformed_entries_are_refused_with_the_entry_named(fields, message):
     with pytest.raises(LedgerError, match=message) as info:
         parse_one(**fields)
@@ -89,34 +98,43 @@ def test_duplicate_ids_are_refused():
         parse_ledger(one_group(entry_text() + entry_text()))
 
 
-@pytest.mark.parametrize("text, message", [
-    ("schema = 1\n[[group]\n", "not valid TOML"),
-    ("[[group]]\nname = 'G'\n", "schema = 1"),
-    ("schema = 2\n", "schema = 1"),
-    ("schema = 1\n", "no \\[\\[group\\]\\]"),
-    ("schema = 1\nextra = 3\n[[group]]\nname = 'G'\n", "unknown top-level"),
-    ("schema = 1\n[[group]]\nname = 'G'\n", "no \\[\\[group.entry\\]\\]"),
-    ("schema = 1\n[[group]]\nnotebook = '05_toy'\n", "has no name"),
-    ("schema = 1\n[[group]]\nname = 'G'\nfoo = 1\n", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("schema = 1\n[[group]\n", "not valid TOML"),
+        ("[[group]]\nname = 'G'\n", "schema = 1"),
+        ("schema = 2\n", "schema = 1"),
+        ("schema = 1\n", "no \\[\\[group\\]\\]"),
+        ("schema = 1\nextra = 3\n[[group]]\nname = 'G'\n", "unknown top-level"),
+        ("schema = 1\n[[group]]\nname = 'G'\n", "no \\[\\[group.entry\\]\\]"),
+        ("schema = 1\n[[group]]\nnotebook = '05_toy'\n", "has no name"),
+        ("schema = 1\n[[group]]\nname = 'G'\nfoo = 1\n", "unknown field"),
+    ],
+)
 def test_malformed_files(text, message):
     with pytest.raises(LedgerError, match=message):
         parse_ledger(text)
 
 
 def rule_entry(kind="highest", expect='["a"]', candidates='{ a = "x.a", b = "x.b", c = "x.c" }'):
-    return parse_ledger(one_group(
-        "[[group.entry]]\n"
-        f'id = "r"\ndescription = "d"\noriginal = "a is best"\nwhere = "w"\nkind = "{kind}"\n'
-        f"candidates = {candidates}\nexpect = {expect}\n"))[0]
+    return parse_ledger(
+        one_group(
+            "[[group.entry]]\n"
+            f'id = "r"\ndescription = "d"\noriginal = "a is best"\nwhere = "w"\nkind = "{kind}"\n'
+            f"candidates = {candidates}\nexpect = {expect}\n"
+        )
+    )[0]
 
 
-@pytest.mark.parametrize("expect, candidates, message", [
-    ('["z"]', '{ a = "x.a", b = "x.b" }', "must name some, not all"),
-    ('["a", "b"]', '{ a = "x.a", b = "x.b" }', "must name some, not all"),
-    ('["a", "a"]', '{ a = "x.a", b = "x.b", c = "x.c" }', "distinct names"),
-    ('["a"]', '{ a = "x.a" }', "at least two"),
-])
+@pytest.mark.parametrize(
+    "expect, candidates, message",
+    [
+        ('["z"]', '{ a = "x.a", b = "x.b" }', "must name some, not all"),
+        ('["a", "b"]', '{ a = "x.a", b = "x.b" }', "must name some, not all"),
+        ('["a", "a"]', '{ a = "x.a", b = "x.b", c = "x.c" }', "distinct names"),
+        ('["a"]', '{ a = "x.a" }', "at least two"),
+    ],
+)
 def test_malformed_rules(expect, candidates, message):
     with pytest.raises(LedgerError, match=message):
         rule_entry(expect=expect, candidates=candidates)
@@ -152,15 +170,18 @@ def test_reason_placeholders_come_from_the_profile_table():
     entry = parse_one(reason='"{grid_folds} folds, pool {mnist_pool}"', tolerance="0")
     for profile in ("default", "smoke"):
         row = get_profile(profile)
-        assert compare(entry, {"a": {"b": 1.0}}, profile).reason == \
-            f"{row['grid_folds']} folds, pool {row['mnist_pool']}"
+        assert (
+            compare(entry, {"a": {"b": 1.0}}, profile).reason
+            == f"{row['grid_folds']} folds, pool {row['mnist_pool']}"
+        )
     with pytest.raises(LedgerError, match="unknown profile setting"):
         parse_one(reason='"{no_such_setting}"')
 
 
 def test_exact_and_set_comparisons():
     params = parse_one(
-        original='{ batch_size = 128, solver = "adam", learning_rate_init = 0.0001 }')
+        original='{ batch_size = 128, solver = "adam", learning_rate_init = 0.0001 }'
+    )
     same = {"a": {"b": {"solver": "adam", "batch_size": 128.0, "learning_rate_init": 1e-4}}}
     assert compare(params, same, "default").status == "matches"
     other = {"a": {"b": {"solver": "sgd", "batch_size": 128, "learning_rate_init": 1e-4}}}
@@ -183,10 +204,11 @@ def test_rule_highest_and_lowest():
     payload["x"]["c"] = 0.85
     assert compare(entry, payload, "default").status == "not consistent"
     lowest = rule_entry(kind="lowest", expect='["c"]')
-    assert compare(lowest, {"x": {"a": 0.8, "b": 0.9, "c": 0.5}}, "default").status == \
-        "consistent"
-    assert "c 0.5000 < a 0.8000 < b 0.9000" == compare(
-        lowest, {"x": {"a": 0.8, "b": 0.9, "c": 0.5}}, "default").reproduced_text
+    assert compare(lowest, {"x": {"a": 0.8, "b": 0.9, "c": 0.5}}, "default").status == "consistent"
+    assert (
+        "c 0.5000 < a 0.8000 < b 0.9000"
+        == compare(lowest, {"x": {"a": 0.8, "b": 0.9, "c": 0.5}}, "default").reproduced_text
+    )
 
 
 def test_rule_null_counts_as_never():
@@ -198,8 +220,9 @@ def test_rule_null_counts_as_never():
 
 def test_rule_ties_are_not_consistent():
     entry = rule_entry(expect='["a"]')
-    assert compare(entry, {"x": {"a": 0.9, "b": 0.9, "c": 0.1}}, "default").status == \
-        "not consistent"
+    assert (
+        compare(entry, {"x": {"a": 0.9, "b": 0.9, "c": 0.1}}, "default").status == "not consistent"
+    )
 
 
 def test_lookup_follows_lists_and_explains_failures():

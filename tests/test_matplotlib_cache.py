@@ -29,8 +29,7 @@ def poisoned_home(tmp_path: Path) -> Path:
     subprocess.run([sys.executable, "-c", FIGURE_WITH_MATHTEXT], env=env, check=True)
     (cache,) = fresh.glob("fontlist-*.json")
     fonts = json.loads(cache.read_text())
-    fonts["ttflist"] = [entry for entry in fonts["ttflist"]
-                        if not entry["name"].startswith("STIX")]
+    fonts["ttflist"] = [entry for entry in fonts["ttflist"] if not entry["name"].startswith("STIX")]
     home = tmp_path / "home"
     target = home / ".cache" / "matplotlib" / cache.name
     target.parent.mkdir(parents=True)
@@ -39,14 +38,22 @@ def poisoned_home(tmp_path: Path) -> Path:
 
 
 def run_figure(env):
-    return subprocess.run([sys.executable, "-c", FIGURE_WITH_MATHTEXT], env=env,
-                          capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-c", FIGURE_WITH_MATHTEXT],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
 
 def test_the_poisoned_cache_really_breaks_figures(tmp_path):
     """Without the project's MPLCONFIGDIR the stale cache makes figures warn."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CACHE_HOME",
-                                                            "XDG_CONFIG_HOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+    }
     env["HOME"] = str(poisoned_home(tmp_path))
     assert "findfont" in run_figure(env).stderr
 
@@ -61,7 +68,22 @@ def test_a_notebook_with_figures_still_verifies_with_a_poisoned_home(tmp_path):
     env = {**os.environ, "HOME": str(poisoned_home(tmp_path)), "MPLCONFIGDIR": str(MPL_CONFIG_DIR)}
     notebook = REPO_ROOT / "notebooks" / "02_svm_margins.ipynb"
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-         "--nbval-sanitize-with", ".nbval-sanitize.cfg", "-q", str(notebook)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-sanitize-with",
+            ".nbval-sanitize.cfg",
+            "-q",
+            str(notebook),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-3000:]

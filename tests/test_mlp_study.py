@@ -25,19 +25,22 @@ def small_data():
     Big enough that every fit sees more than one batch of 128 (also each of two CV folds of
     train + validation), so scikit-learn does not warn that it clips the batch size.
     """
-    X, y = make_classification(n_samples=360, n_features=12, n_informative=6, n_classes=3,
-                               random_state=3)
+    X, y = make_classification(
+        n_samples=360, n_features=12, n_informative=6, n_classes=3, random_state=3
+    )
     X = (X - X.min()) / (X.max() - X.min())
-    return {"train": (X[:240], y[:240]), "validation": (X[240:300], y[240:300]),
-            "test": (X[300:], y[300:])}
+    return {
+        "train": (X[:240], y[:240]),
+        "validation": (X[240:300], y[240:300]),
+        "test": (X[300:], y[300:]),
+    }
 
 
 # ------------------------------------------------------------------ epoch loop
 
 
 def _manual_epochs(random_state, X, y, n_epochs):
-    model = MLPClassifier((8,), batch_size=16, learning_rate_init=1e-2,
-                          random_state=random_state)
+    model = MLPClassifier((8,), batch_size=16, learning_rate_init=1e-2, random_state=random_state)
     for _ in range(n_epochs):
         model.partial_fit(X, y, classes=np.unique(y))
     return model
@@ -53,8 +56,7 @@ def test_train_epochs_gives_every_epoch_a_fresh_shuffle(small_data):
         np.testing.assert_array_equal(got, want)
     # ... and not what an int seed does (re-seeded each call: one batch order from epoch 2).
     reseeded = _manual_epochs(5, X, y, 4)
-    assert not all(np.array_equal(a, b) for a, b in zip(model.coefs_, reseeded.coefs_,
-                                                        strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(model.coefs_, reseeded.coefs_, strict=True))
 
 
 # ------------------------------------------------------------------ activation study
@@ -77,7 +79,8 @@ def test_activation_study_is_deterministic_and_independent_of_n_jobs(small_data)
         pd.testing.assert_frame_equal(serial[name], parallel[name])
         assert list(serial[name].index) == [1, 2, 3]
         assert {f"{s}_{m}" for s in mlp_study.SPLITS for m in ("loss", "accuracy")} == set(
-            serial[name].columns)
+            serial[name].columns
+        )
     assert not serial["relu"].equals(serial["identity"])
 
 
@@ -100,9 +103,14 @@ def test_compare_epoch_mechanisms_shows_the_adam_restart(small_data):
 
 def _history(accuracies):
     n = len(accuracies)
-    frame = pd.DataFrame({f"{s}_{m}": np.linspace(1, 0.5, n) for s in mlp_study.SPLITS
-                          for m in ("loss", "accuracy")}, index=pd.RangeIndex(1, n + 1,
-                                                                               name="epoch"))
+    frame = pd.DataFrame(
+        {
+            f"{s}_{m}": np.linspace(1, 0.5, n)
+            for s in mlp_study.SPLITS
+            for m in ("loss", "accuracy")
+        },
+        index=pd.RangeIndex(1, n + 1, name="epoch"),
+    )
     frame["validation_accuracy"] = accuracies
     return frame
 
@@ -122,8 +130,7 @@ def test_accuracy_standard_error():
 
 
 def test_final_epoch_table_ranks_by_last_validation_accuracy():
-    histories = {"a": _history([0.9, 0.6]), "b": _history([0.1, 0.8]),
-                 "c": _history([0.5, 0.7])}
+    histories = {"a": _history([0.9, 0.6]), "b": _history([0.1, 0.8]), "c": _history([0.5, 0.7])}
     table = mlp_study.final_epoch_table(histories, accuracy_threshold=0.75)
     assert list(table.index) == ["b", "c", "a"]
     assert list(table["rank"]) == [1, 2, 3]
@@ -148,8 +155,11 @@ def test_plot_curves_has_one_labelled_line_per_history():
 def _fake_cv_results():
     """cv_results_ of a 2 x 2 grid over 2 folds; candidate 2 best, 0 and 3 tied."""
     return {
-        "params": [{"solver": s, "learning_rate_init": lr, "batch_size": 32}
-                   for lr in (1e-4, 1e-3) for s in ("adam", "sgd")],
+        "params": [
+            {"solver": s, "learning_rate_init": lr, "batch_size": 32}
+            for lr in (1e-4, 1e-3)
+            for s in ("adam", "sgd")
+        ],
         "mean_test_accuracy": np.array([0.7, 0.6, 0.9, 0.7]),
         "std_test_accuracy": np.array([0.01, 0.02, 0.03, 0.04]),
         "rank_test_accuracy": np.array([2, 4, 1, 2], dtype=np.int32),
@@ -164,9 +174,15 @@ def _fake_cv_results():
 def test_grid_results_table_sorted_by_rank_then_candidate():
     table = mlp_study.grid_results_table(_fake_cv_results())
     assert list(table.index) == [2, 0, 3, 1]
-    assert list(table.columns) == ["solver", "learning_rate_init", "batch_size",
-                                   "mean_cv_accuracy", "std_cv_accuracy", "rank",
-                                   "mean_epochs_run"]
+    assert list(table.columns) == [
+        "solver",
+        "learning_rate_init",
+        "batch_size",
+        "mean_cv_accuracy",
+        "std_cv_accuracy",
+        "rank",
+        "mean_epochs_run",
+    ]
     assert table.loc[1, "solver"] == "sgd" and table.loc[1, "mean_epochs_run"] == 7.5
     times = mlp_study.grid_fit_times(_fake_cv_results())
     assert list(times.index) == [2, 0, 3, 1]
@@ -197,8 +213,7 @@ def test_original_grid_is_consistent_with_its_printout():
     # The printed ranks order the printed means.
     assert table["mean_cv_accuracy"].is_monotonic_decreasing
     best = table.iloc[0]
-    assert {k: best[k] for k in mlp_study.ORIGINAL_BEST_PARAMS} == \
-        mlp_study.ORIGINAL_BEST_PARAMS
+    assert {k: best[k] for k in mlp_study.ORIGINAL_BEST_PARAMS} == mlp_study.ORIGINAL_BEST_PARAMS
     assert table.index[0] == 14
     # Printed rows 4 and 5 (batch 32, learning rate 0.001): adam then sgd.
     assert table.loc[4, "solver"] == "adam" and table.loc[5, "solver"] == "sgd"

@@ -17,7 +17,12 @@ def test_notebook_runs_at_smoke_profile(notebook):
     out = pipeline.output_path(notebook, "smoke")
     pipeline.execute(notebook, out, "smoke", log_output=False)
     executed = nbformat.read(out, as_version=4)
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors
     assert notebook.read_bytes() == before

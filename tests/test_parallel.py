@@ -25,8 +25,7 @@ from helpers.parallel import (
 def _blas_threads(_):
     from threadpoolctl import threadpool_info
 
-    return sorted({info["num_threads"] for info in threadpool_info()
-                   if info["user_api"] == "blas"})
+    return sorted({info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"})
 
 
 def test_workers_use_the_pinned_blas_threads_despite_the_environment(monkeypatch):
@@ -54,9 +53,13 @@ def _seeded_draw(key, seed, X=None):
     import numpy as np
 
     draw = float(np.random.default_rng(seed).random())
-    return {"key": key, "draw": draw, "pid": os.getpid(),
-            "sum": None if X is None else float(X.sum()),
-            "memmap": isinstance(X, np.memmap)}
+    return {
+        "key": key,
+        "draw": draw,
+        "pid": os.getpid(),
+        "sum": None if X is None else float(X.sum()),
+        "memmap": isinstance(X, np.memmap),
+    }
 
 
 def _fail_on(key, bad):
@@ -71,9 +74,9 @@ def test_run_tasks_results_follow_the_keys_not_the_order(monkeypatch):
     forward = run_tasks(_seeded_draw, tasks, n_jobs=2)
     backward = run_tasks(_seeded_draw, dict(reversed(tasks.items())), n_jobs=2)
     serial = run_tasks(_seeded_draw, tasks, n_jobs=1)
-    assert list(forward) == list(tasks)           # the caller's order ...
+    assert list(forward) == list(tasks)  # the caller's order ...
     assert list(backward) == list(reversed(tasks))
-    for key in tasks:                             # ... and the same result per key
+    for key in tasks:  # ... and the same result per key
         assert forward[key]["key"] == key
         assert forward[key]["draw"] == backward[key]["draw"] == serial[key]["draw"]
     assert len({result["draw"] for result in forward.values()}) == len(tasks)
@@ -82,9 +85,8 @@ def test_run_tasks_results_follow_the_keys_not_the_order(monkeypatch):
 
 def test_run_tasks_sends_large_shared_arrays_as_memory_maps(monkeypatch):
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    X = np.arange(300_000, dtype=np.float64)      # 2.4 MB: above joblib's 1 MB threshold
-    results = run_tasks(_seeded_draw, {"a": ("a", 1), "b": ("b", 2)}, shared={"X": X},
-                        n_jobs=2)
+    X = np.arange(300_000, dtype=np.float64)  # 2.4 MB: above joblib's 1 MB threshold
+    results = run_tasks(_seeded_draw, {"a": ("a", 1), "b": ("b", 2)}, shared={"X": X}, n_jobs=2)
     assert all(r["memmap"] and r["sum"] == float(X.sum()) for r in results.values())
 
 
@@ -99,18 +101,24 @@ def test_run_tasks_pins_blas_threads_in_every_task(monkeypatch):
 def test_run_tasks_error_names_the_task(monkeypatch, n_jobs):
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
     tasks = {key: (key, "relu/zero") for key in ("relu/normal", "relu/zero", "tanh/zero")}
-    with pytest.raises(TaskError, match=r"task 'relu/zero' failed: ArithmeticError: cannot "
-                                        r"handle relu/zero") as caught:
+    with pytest.raises(
+        TaskError,
+        match=r"task 'relu/zero' failed: ArithmeticError: cannot "
+        r"handle relu/zero",
+    ) as caught:
         run_tasks(_fail_on, tasks, n_jobs=n_jobs)
     assert caught.value.key == "relu/zero"
 
 
-@pytest.mark.parametrize("tasks, shared, error", [
-    ({"": (1,)}, None, ValueError),
-    ({3: (1,)}, None, ValueError),
-    ({"a": 1}, None, TypeError),
-    ({"a": (1,)}, {"not a name": np.zeros(2)}, ValueError),
-])
+@pytest.mark.parametrize(
+    "tasks, shared, error",
+    [
+        ({"": (1,)}, None, ValueError),
+        ({3: (1,)}, None, ValueError),
+        ({"a": 1}, None, TypeError),
+        ({"a": (1,)}, {"not a name": np.zeros(2)}, ValueError),
+    ],
+)
 def test_run_tasks_rejects_malformed_tasks(tasks, shared, error):
     with pytest.raises(error):
         run_tasks(_seeded_draw, tasks, shared=shared)

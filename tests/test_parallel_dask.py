@@ -49,15 +49,17 @@ class TaskRecorder(SchedulerPlugin):
     def transition(self, key, start, finish, *args, **kwargs):
         if finish == "processing":
             state = self.scheduler.tasks[key]
-            self.tasks[str(key)] = (len(pickle.dumps(state.run_spec)),
-                                    {str(dep.key): len(dep.who_has or ())
-                                     for dep in state.dependencies})
+            self.tasks[str(key)] = (
+                len(pickle.dumps(state.run_spec)),
+                {str(dep.key): len(dep.who_has or ()) for dep in state.dependencies},
+            )
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     cluster.recorder = TaskRecorder(cluster.scheduler)
     cluster.scheduler.add_plugin(cluster.recorder)
     with pytest.MonkeyPatch.context() as patch:
@@ -92,8 +94,7 @@ def test_scratch_study_on_dask_equals_local_and_serial(cluster, monkeypatch):
     logs = {name: io.StringIO() for name in ("serial", "local", "dask")}
     with threadpool_limits(limits=1):
         serial = study.run_study(splits, stream=logs["serial"], **kwargs)
-    local = _locally(monkeypatch, study.run_study, splits, stream=logs["local"], n_jobs=2,
-                     **kwargs)
+    local = _locally(monkeypatch, study.run_study, splits, stream=logs["local"], n_jobs=2, **kwargs)
     on_dask = study.run_study(splits, stream=logs["dask"], n_jobs=2, **kwargs)
     assert logs["serial"].getvalue() == logs["local"].getvalue() == logs["dask"].getvalue()
     assert list(on_dask) == list(configs)
@@ -102,8 +103,9 @@ def test_scratch_study_on_dask_equals_local_and_serial(cluster, monkeypatch):
         for key in configs:
             ours, theirs = runs[key].model, serial[key].model
             assert ours.history_ == theirs.history_
-            for a, b in zip(ours.weights + ours.biases, theirs.weights + theirs.biases,
-                            strict=True):
+            for a, b in zip(
+                ours.weights + ours.biases, theirs.weights + theirs.biases, strict=True
+            ):
                 np.testing.assert_array_equal(a, b)
     # the rebuilt models go on exactly as the serial ones (same generator state)
     for key in configs:
@@ -111,24 +113,28 @@ def test_scratch_study_on_dask_equals_local_and_serial(cluster, monkeypatch):
             for runs in (serial, local, on_dask):
                 runs[key].model.fit(splits.X_train, splits.y_train)
         for runs in (local, on_dask):
-            np.testing.assert_array_equal(runs[key].model.weights[0],
-                                          serial[key].model.weights[0])
+            np.testing.assert_array_equal(runs[key].model.weights[0], serial[key].model.weights[0])
     dask_keys = [key for key in cluster.recorder.tasks if key.startswith("_train_config_task-")]
     assert {key.split("-")[1] for key in dask_keys} == set(configs)
 
 
 @pytest.fixture(scope="module")
 def small_data():
-    X, y = make_classification(n_samples=360, n_features=12, n_informative=6, n_classes=3,
-                               random_state=3)
+    X, y = make_classification(
+        n_samples=360, n_features=12, n_informative=6, n_classes=3, random_state=3
+    )
     X = (X - X.min()) / (X.max() - X.min())
-    return {"train": (X[:240], y[:240]), "validation": (X[240:300], y[240:300]),
-            "test": (X[300:], y[300:])}
+    return {
+        "train": (X[:240], y[:240]),
+        "validation": (X[240:300], y[240:300]),
+        "test": (X[300:], y[300:]),
+    }
 
 
 def test_activation_study_on_dask_equals_local(cluster, monkeypatch, small_data, capfd):
-    local = _locally(monkeypatch, mlp_study.run_activation_study, small_data, 2,
-                     ("relu", "tanh"), n_jobs=2)
+    local = _locally(
+        monkeypatch, mlp_study.run_activation_study, small_data, 2, ("relu", "tanh"), n_jobs=2
+    )
     capfd.readouterr()
     on_dask = mlp_study.run_activation_study(small_data, 2, ("relu", "tanh"))
     # nothing printed: a notebook's outputs are the same on a cluster (nbval compares them)
@@ -139,30 +145,31 @@ def test_activation_study_on_dask_equals_local(cluster, monkeypatch, small_data,
 
 
 def test_grid_search_on_dask_equals_local_and_ships_no_data(cluster, monkeypatch, caplog):
-    X, y = make_classification(n_samples=400, n_features=784, n_informative=20,
-                               n_classes=3, random_state=0)
+    X, y = make_classification(
+        n_samples=400, n_features=784, n_informative=20, n_classes=3, random_state=0
+    )
     cluster.recorder.tasks.clear()
-    local = _locally(monkeypatch, mlp_study.score_candidates, [4, 14], X, y, n_folds=2,
-                     n_epochs=2)
+    local = _locally(monkeypatch, mlp_study.score_candidates, [4, 14], X, y, n_folds=2, n_epochs=2)
     with caplog.at_level(logging.INFO, logger="helpers.parallel"):
         on_dask = mlp_study.score_candidates([4, 14], X, y, n_folds=2, n_epochs=2)
     pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
     # scikit-learn's fits ran on the cluster, referencing the scattered X ...
-    fits = {key: spec for key, spec in cluster.recorder.tasks.items()
-            if key.startswith("batch_of_")}
+    fits = {
+        key: spec for key, spec in cluster.recorder.tasks.items() if key.startswith("batch_of_")
+    }
     assert fits, cluster.recorder.tasks
     assert all(size < X.nbytes / 20 for size, _ in fits.values()), fits
     assert all(deps for _, deps in fits.values()), fits
     # ... and the count of tasks per worker was reported at the end (to the log only)
-    assert re.search(r"\[dask\] [1-9]\d* tasks finished on [12] workers: tcp://127\.0\.0\.1:",
-                     caplog.text), caplog.text
+    assert re.search(
+        r"\[dask\] [1-9]\d* tasks finished on [12] workers: tcp://127\.0\.0\.1:", caplog.text
+    ), caplog.text
 
 
 def _blas_threads(_):
     from threadpoolctl import threadpool_info
 
-    return sorted({info["num_threads"] for info in threadpool_info()
-                   if info["user_api"] == "blas"})
+    return sorted({info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"})
 
 
 def test_blas_threads_are_set_in_every_task_on_dask(cluster):
@@ -229,8 +236,9 @@ def test_shared_arrays_are_scattered_once_and_referenced(cluster):
     tasks = {f"column-{c}": (f"column-{c}", c) for c in range(6)}
     results = run_tasks(_column_sum, tasks, shared={"X": X, "y": y})
     assert results == {key: float(X[:, c].sum() + y.sum()) for key, (_, c) in tasks.items()}
-    specs = {key: spec for key, spec in cluster.recorder.tasks.items()
-             if key.startswith("_column_sum-")}
+    specs = {
+        key: spec for key, spec in cluster.recorder.tasks.items() if key.startswith("_column_sum-")
+    }
     assert {key.split("-")[2] for key in specs} == {str(c) for c in range(6)}
     assert all(size < 20_000 for size, _ in specs.values()), specs  # X is 8,000,000 bytes
     # X and y by reference, both already on both workers (broadcast) when any task started

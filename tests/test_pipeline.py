@@ -28,8 +28,9 @@ def test_strip_removes_run_varying_metadata_only():
     cell.metadata["papermill"] = {"duration": 0.1}
     cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00"}
     cell.metadata["tags"] = ["parameters"]
-    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
-                                           execution_count=3)]
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=3)
+    ]
     nb.cells.append(cell)
     pipeline.strip_notebook(nb)
     assert "papermill" not in nb.metadata
@@ -41,20 +42,25 @@ def test_strip_removes_run_varying_metadata_only():
 def test_strip_merges_consecutive_streams_of_the_same_name():
     cell = nbformat.v4.new_code_cell("print(1); print(2)")
     new_stream = nbformat.v4.new_output
-    cell.outputs = [new_stream("stream", name="stdout", text="a\n"),
-                    new_stream("stream", name="stdout", text=["b\n", "c\n"]),
-                    new_stream("stream", name="stderr", text="warn\n"),
-                    new_stream("stream", name="stdout", text="d\n"),
-                    nbformat.v4.new_output("execute_result", {"text/plain": "2"},
-                                           execution_count=1),
-                    new_stream("stream", name="stdout", text="e\n")]
+    cell.outputs = [
+        new_stream("stream", name="stdout", text="a\n"),
+        new_stream("stream", name="stdout", text=["b\n", "c\n"]),
+        new_stream("stream", name="stderr", text="warn\n"),
+        new_stream("stream", name="stdout", text="d\n"),
+        nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1),
+        new_stream("stream", name="stdout", text="e\n"),
+    ]
     nb = nbformat.v4.new_notebook()
     nb.cells.append(cell)
     pipeline.strip_notebook(nb)
     kinds = [(o.output_type, o.get("name"), o.get("text")) for o in cell.outputs]
-    assert kinds == [("stream", "stdout", "a\nb\nc\n"), ("stream", "stderr", "warn\n"),
-                     ("stream", "stdout", "d\n"), ("execute_result", None, None),
-                     ("stream", "stdout", "e\n")]
+    assert kinds == [
+        ("stream", "stdout", "a\nb\nc\n"),
+        ("stream", "stderr", "warn\n"),
+        ("stream", "stdout", "d\n"),
+        ("execute_result", None, None),
+        ("stream", "stdout", "e\n"),
+    ]
 
 
 def test_imported_helpers_follow_imports(tmp_path):
@@ -93,10 +99,13 @@ def test_fingerprint_tracks_sources_profile_and_helpers(tmp_path):
 
 
 def test_execute_is_reproducible_and_stripped(tmp_path):
-    nb_path = make_notebook(tmp_path / "01_toy.ipynb", [
-        "from helpers.profiles import get_profile\nP = get_profile(profile)",
-        "print(profile, P['scratch_epochs'])",
-    ])
+    nb_path = make_notebook(
+        tmp_path / "01_toy.ipynb",
+        [
+            "from helpers.profiles import get_profile\nP = get_profile(profile)",
+            "print(profile, P['scratch_epochs'])",
+        ],
+    )
     out = tmp_path / "out" / "01_toy.ipynb"
     pipeline.execute(nb_path, out, "smoke", log_output=False)
     first = out.read_bytes()

@@ -58,27 +58,41 @@ notebook = "04_toy_act"
 
 PAYLOADS = {
     "04_toy_act": {"test": {"logistic": 0.41, "tanh": 0.80, "relu": 0.79}},
-    "05_toy_grid": {"best": {"mean": 0.80, "params": {"batch_size": 128, "solver": "adam"}},
-                    "curve": [0.5, 0.6, 0.7]},
+    "05_toy_grid": {
+        "best": {"mean": 0.80, "params": {"batch_size": 128, "solver": "adam"}},
+        "curve": [0.5, 0.6, 0.7],
+    },
 }
 
 RUN_RECORD = {
-    "profile": "default", "python": "3.11.7", "cpu": "Toy CPU", "cores": 2,
+    "profile": "default",
+    "python": "3.11.7",
+    "cpu": "Toy CPU",
+    "cores": 2,
     "packages": {"numpy": "2.4.6"},
-    "notebooks": {"04_toy_act.ipynb": {"date": "2001-02-03 04:05 UTC", "wall_time_s": 12.34},
-                  "05_toy_grid.ipynb": {"date": "2001-02-03 04:07 UTC", "wall_time_s": 5.0}},
+    "notebooks": {
+        "04_toy_act.ipynb": {"date": "2001-02-03 04:05 UTC", "wall_time_s": 12.34},
+        "05_toy_grid.ipynb": {"date": "2001-02-03 04:07 UTC", "wall_time_s": 5.0},
+    },
 }
 
 
 def tiny_png(color=(200, 30, 30)) -> bytes:
     """A valid 2x2 RGB PNG."""
+
     def chunk(kind, body):
-        return (len(body).to_bytes(4, "big") + kind + body
-                + zlib.crc32(kind + body).to_bytes(4, "big"))
+        return (
+            len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        )
+
     raw = b"".join(b"\x00" + bytes(color) * 2 for _ in range(2))
     header = (2).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def write_doc(folder, name, payload, profile="default", **overrides):
@@ -93,9 +107,15 @@ def executed_notebook(path, png: bytes | None = None):
     nb.cells.append(nbformat.v4.new_markdown_cell("## Loss curves"))
     cell = nbformat.v4.new_code_cell("plt.show()", execution_count=1)
     if png is not None:
-        cell.outputs = [nbformat.v4.new_output(
-            "display_data", {"image/png": base64.b64encode(png).decode(),
-                             "text/plain": "<Figure size 640x480 with 1 Axes>"})]
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data",
+                {
+                    "image/png": base64.b64encode(png).decode(),
+                    "text/plain": "<Figure size 640x480 with 1 Axes>",
+                },
+            )
+        ]
     nb.cells.append(cell)
     nbformat.write(nb, path)
 
@@ -115,8 +135,9 @@ def env(tmp_path, monkeypatch):
     executed_notebook(notebooks / "04_toy_act.ipynb", tiny_png())
     executed_notebook(notebooks / "05_toy_grid.ipynb", tiny_png((20, 90, 200)))
     readme_path = tmp_path / "README.md"
-    readme_path.write_text(f"# Toy\n\nIntro.\n\n{readme.README_START}\nold\n{readme.README_END}\n"
-                      "\n## After\n")
+    readme_path.write_text(
+        f"# Toy\n\nIntro.\n\n{readme.README_START}\nold\n{readme.README_END}\n\n## After\n"
+    )
     monkeypatch.setattr(inputs, "RESULTS_DIR", results)
     monkeypatch.setattr(inputs, "NOTEBOOKS_DIR", notebooks)
     monkeypatch.setattr(export, "NOTEBOOKS_DIR", notebooks)
@@ -137,8 +158,15 @@ def test_report_has_every_section_and_embeds_the_figures(env, capsys):
     assert run_main() == 0
     md = (env / "results" / "REPORT.md").read_text()
     page = (env / "results" / "report.html").read_text()
-    for section in ("## The run", "## The data", "## The ledger", "## 04 · Toy notebook",
-                    "## 05 · Toy notebook", "### Ledger: Toy grid", "### Figures"):
+    for section in (
+        "## The run",
+        "## The data",
+        "## The ledger",
+        "## 04 · Toy notebook",
+        "## 05 · Toy notebook",
+        "### Ledger: Toy grid",
+        "### Figures",
+    ):
         assert section in md
     # the run: recorded facts; the data: every file of the profile, here not fetched
     assert "Toy CPU" in md and "12.3 s" in md and "2001-02-03 04:05 UTC" in md
@@ -146,8 +174,10 @@ def test_report_has_every_section_and_embeds_the_figures(env, capsys):
         assert f"{dataset}/{filename}" in md
     assert "not fetched here" in md
     # the ledger: value, status, reason, rule
-    assert "| Best mean CV accuracy | 0.814875 | 0.8000 | ±0.01 | differs | default profile: " \
-           "3 folds instead of 5 |" in md
+    assert (
+        "| Best mean CV accuracy | 0.814875 | 0.8000 | ±0.01 | differs | default profile: "
+        "3 folds instead of 5 |" in md
+    )
     assert "| Best parameters | batch_size=128, solver=adam |" in md
     assert "logistic 0.4100 < relu 0.7900 < tanh 0.8000" in md and "| consistent |" in md
     # figures: PNG files for the Markdown, data URIs in the HTML
@@ -162,8 +192,10 @@ def test_report_has_every_section_and_embeds_the_figures(env, capsys):
     readme_text = (env / "README.md").read_text()
     assert readme_text.startswith("# Toy\n\nIntro.\n\n<!-- results:start -->")
     assert readme_text.endswith("<!-- results:end -->\n\n## After\n")
-    assert ("| Best mean CV accuracy | 0.814875 | 0.8000 | differs | default profile: 3 folds "
-            "instead of 5 |") in readme_text
+    assert (
+        "| Best mean CV accuracy | 0.814875 | 0.8000 | differs | default profile: 3 folds "
+        "instead of 5 |"
+    ) in readme_text
     assert "wrote results/REPORT.md" in capsys.readouterr().out or True
 
 
@@ -182,10 +214,12 @@ def test_same_inputs_same_bytes_and_no_clock_time(env):
 
 def test_repeated_reasons_are_shown_once():
     entry = ledger.parse_ledger(TOY_LEDGER)[0]
-    rows = [ledger.LedgerRow(entry, "1", "2", "differs", "same reason"),
-            ledger.LedgerRow(entry, "1", "1", "matches", ""),
-            ledger.LedgerRow(entry, "1", "2", "differs", "same reason"),
-            ledger.LedgerRow(entry, "1", "2", "differs", "another")]
+    rows = [
+        ledger.LedgerRow(entry, "1", "2", "differs", "same reason"),
+        ledger.LedgerRow(entry, "1", "1", "matches", ""),
+        ledger.LedgerRow(entry, "1", "2", "differs", "same reason"),
+        ledger.LedgerRow(entry, "1", "2", "differs", "another"),
+    ]
     reasons = [r[5] for r in sections.ledger_table(rows).rows]
     assert reasons == ["same reason", "", "as above", "another"]
 
@@ -246,53 +280,77 @@ def assert_refused(env, capsys, *fragments):
 
 def test_missing_results_file(env, capsys):
     (env / "results" / "05_toy_grid.json").unlink()
-    assert_refused(env, capsys, "results/05_toy_grid.json is missing",
-                   "python -m tools.pipeline run --profile default 05", "make run-all")
+    assert_refused(
+        env,
+        capsys,
+        "results/05_toy_grid.json is missing",
+        "python -m tools.pipeline run --profile default 05",
+        "make run-all",
+    )
 
 
 def test_malformed_json(env, capsys):
     (env / "results" / "04_toy_act.json").write_text('{"notebook": "04_toy_act", ')
-    assert_refused(env, capsys, "results/04_toy_act.json is not valid JSON",
-                   "--profile default 04")
+    assert_refused(env, capsys, "results/04_toy_act.json is not valid JSON", "--profile default 04")
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"schema_version": 2}, "schema_version 2, expected 1"),
-    ({"notebook": "04_other"}, "belongs to notebook '04_other'"),
-    ({"results": [1, 2]}, "'results' that is not an object"),
-    ({"profile": "huge"}, "unknown profile 'huge'"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"schema_version": 2}, "schema_version 2, expected 1"),
+        ({"notebook": "04_other"}, "belongs to notebook '04_other'"),
+        ({"results": [1, 2]}, "'results' that is not an object"),
+        ({"profile": "huge"}, "unknown profile 'huge'"),
+    ],
+)
 def test_wrong_schema(env, capsys, overrides, message):
     write_doc(env / "results", "05_toy_grid", PAYLOADS["05_toy_grid"], **overrides)
-    assert_refused(env, capsys, "results/05_toy_grid.json has the wrong schema", message,
-                   "--profile default 05")
+    assert_refused(
+        env,
+        capsys,
+        "results/05_toy_grid.json has the wrong schema",
+        message,
+        "--profile default 05",
+    )
 
 
 def test_missing_fields_and_non_objects(env, capsys):
     (env / "results" / "05_toy_grid.json").write_text('{"notebook": "05_toy_grid"}')
     (env / "results" / "04_toy_act.json").write_text("[1, 2, 3]")
-    assert_refused(env, capsys, "05_toy_grid.json has the wrong schema (lacks profile, "
-                   "schema_version, results)", "04_toy_act.json has the wrong schema "
-                   "(holds a list", "--profile default 04", "--profile default 05")
+    assert_refused(
+        env,
+        capsys,
+        "05_toy_grid.json has the wrong schema (lacks profile, schema_version, results)",
+        "04_toy_act.json has the wrong schema (holds a list",
+        "--profile default 04",
+        "--profile default 05",
+    )
 
 
 def test_results_from_another_profile(env, capsys):
     write_doc(env / "results", "04_toy_act", PAYLOADS["04_toy_act"], profile="smoke")
-    err = assert_refused(env, capsys, "results/04_toy_act.json was made with profile 'smoke'",
-                         "the other results files with default", "--profile default 04")
+    err = assert_refused(
+        env,
+        capsys,
+        "results/04_toy_act.json was made with profile 'smoke'",
+        "the other results files with default",
+        "--profile default 04",
+    )
     assert "05_toy_grid" not in err
 
 
 def test_notebook_without_results(env, capsys):
     executed_notebook(env / "notebooks" / "06_toy_extra.ipynb")
-    assert_refused(env, capsys, "results/06_*.json for notebooks/06_toy_extra.ipynb",
-                   "--profile default 06")
+    assert_refused(
+        env, capsys, "results/06_*.json for notebooks/06_toy_extra.ipynb", "--profile default 06"
+    )
 
 
 def test_results_without_the_ledgers_key(env, capsys):
     write_doc(env / "results", "05_toy_grid", {"best": {"params": {}}})
-    assert_refused(env, capsys, "ledger entry toy.best", "no key 'best.mean'",
-                   "--profile default 05")
+    assert_refused(
+        env, capsys, "ledger entry toy.best", "no key 'best.mean'", "--profile default 05"
+    )
 
 
 def test_broken_ledger(env, capsys):
@@ -308,8 +366,11 @@ def test_readme_block_replace_and_extract():
     block = f"{readme.README_START}\nnew\n{readme.README_END}"
     assert readme.replace_readme_block(text, block) == f"a\n{block}\nb\n"
     assert readme.extract_readme_block(text) == f"{readme.README_START}\nx\n{readme.README_END}"
-    for broken in ("no markers", f"{readme.README_END}\n{readme.README_START}",
-                   f"{readme.README_START}{readme.README_START}{readme.README_END}"):
+    for broken in (
+        "no markers",
+        f"{readme.README_END}\n{readme.README_START}",
+        f"{readme.README_START}{readme.README_START}{readme.README_END}",
+    ):
         assert readme.extract_readme_block(broken) is None
         with pytest.raises(ValueError):
             readme.replace_readme_block(broken, block)
@@ -319,8 +380,11 @@ def test_readme_check_detects_drift(env):
     assert run_main() == 0
     readme_text = (env / "README.md").read_text()
     assert readme.extract_readme_block(readme_text) == readme.compute_readme_block()
-    write_doc(env / "results", "05_toy_grid",
-              {"best": {"mean": 0.81, "params": {"batch_size": 128, "solver": "adam"}}})
+    write_doc(
+        env / "results",
+        "05_toy_grid",
+        {"best": {"mean": 0.81, "params": {"batch_size": 128, "solver": "adam"}}},
+    )
     assert readme.extract_readme_block(readme_text) != readme.compute_readme_block()
 
 
@@ -333,8 +397,10 @@ def test_readme_numbers_agree_with_the_results_files():
         expected = readme.compute_readme_block()
     except inputs.ReportError as exc:
         pytest.fail(f"the results files cannot back the README: {exc}")
-    assert current == expected, ("README.md's results block is out of date: run `make report` "
-                                 "(it regenerates the block from results/*.json)")
+    assert current == expected, (
+        "README.md's results block is out of date: run `make report` "
+        "(it regenerates the block from results/*.json)"
+    )
 
 
 # ----------------------------------------------------------------------- HTML export
@@ -343,8 +409,7 @@ def test_readme_numbers_agree_with_the_results_files():
 def test_export_notebooks_to_html(env):
     out = env / "html"
     paths = export.export_notebooks_html("default", out, env / "notebooks")
-    assert sorted(p.name for p in paths) == ["04_toy_act.html", "05_toy_grid.html",
-                                             "index.html"]
+    assert sorted(p.name for p in paths) == ["04_toy_act.html", "05_toy_grid.html", "index.html"]
     page = (out / "04_toy_act.html").read_text()
     assert "data:image/png;base64," + base64.b64encode(tiny_png()).decode()[:20] in page
     assert '<a href="05_toy_grid.html">05_toy_grid.ipynb</a>' in (out / "index.html").read_text()

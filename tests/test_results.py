@@ -17,8 +17,9 @@ def tmp_results(tmp_path, monkeypatch):
 
 def test_round_trip_and_numpy_types(tmp_results, monkeypatch):
     monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
-    path = results.save_results("99_toy", "default", {
-        "accuracy": np.float64(0.875), "counts": np.arange(3), "pair": (1, 2)})
+    path = results.save_results(
+        "99_toy", "default", {"accuracy": np.float64(0.875), "counts": np.arange(3), "pair": (1, 2)}
+    )
     assert path == tmp_results / "results" / "99_toy.json"
     doc = results.load_results("99_toy")
     assert doc["profile"] == "default" and doc["notebook"] == "99_toy"

@@ -49,9 +49,9 @@ def test_forward_equals_the_reference_layer_by_layer(name):
     _, _, buffers, logits = run_forward(model, X)
     assert logits is buffers.acts[-1]
     for act, a_ref in zip(buffers.acts[:-1], layers[1:-1], strict=True):
-        assert_close(act[:-1].T, a_ref)                  # a_l, feature-major
-        np.testing.assert_array_equal(act[-1], 1.0)      # the row of ones is intact
-    assert_close(logits.T, layers[-1])                   # z_L
+        assert_close(act[:-1].T, a_ref)  # a_l, feature-major
+        np.testing.assert_array_equal(act[-1], 1.0)  # the row of ones is intact
+    assert_close(logits.T, layers[-1])  # z_L
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -61,8 +61,9 @@ def test_output_error_equals_the_reference(name):
     probs = kernels.softmax_columns(logits)
     assert probs is logits
     assert_close(probs.T, nn.softmax(layers[-1]))
-    error = kernels.output_error_columns(probs, y, buffers.columns, 1.0 / len(y),
-                                         out=buffers.deltas[-1])
+    error = kernels.output_error_columns(
+        probs, y, buffers.columns, 1.0 / len(y), out=buffers.deltas[-1]
+    )
     assert error is buffers.deltas[-1]
     assert_close(error.T, nn.output_error(layers[-1], y))
 
@@ -71,14 +72,15 @@ def test_output_error_equals_the_reference(name):
 def test_errors_and_gradients_equal_the_reference_for_every_layer(name):
     model, X, y, layers = setup(name)
     fused, x_aug, buffers, logits = run_forward(model, X)
-    kernels.output_error_columns(kernels.softmax_columns(logits), y, buffers.columns,
-                                 1.0 / len(y), out=buffers.deltas[-1])
-    grads = kernels.backward_gradients(fused.gemm, fused.times_slope, fused.params, x_aug,
-                                       buffers)
+    kernels.output_error_columns(
+        kernels.softmax_columns(logits), y, buffers.columns, 1.0 / len(y), out=buffers.deltas[-1]
+    )
+    grads = kernels.backward_gradients(fused.gemm, fused.times_slope, fused.params, x_aug, buffers)
     assert grads is buffers.grads
-    for delta, d_ref in zip(buffers.deltas, nn.backward_errors(model.weights, layers, y, name),
-                            strict=True):
-        assert_close(delta.T, d_ref)                     # d_l, every layer
+    for delta, d_ref in zip(
+        buffers.deltas, nn.backward_errors(model.weights, layers, y, name), strict=True
+    ):
+        assert_close(delta.T, d_ref)  # d_l, every layer
     ref_w, ref_b = nn.backward_reference(model.weights, layers, y, name)
     for grad, dW, db in zip(grads, ref_w, ref_b, strict=True):
         assert_close(grad[:-1], dW)
@@ -90,14 +92,17 @@ def test_fused_sgd_step_equals_a_reference_step(name):
     model, X, y, layers = setup(name)
     lr = 0.3
     ref_w, ref_b = nn.backward_reference(model.weights, layers, y, name)
-    expected = [np.vstack([W - lr * dW, b - lr * db]) for W, b, dW, db
-                in zip(model.weights, model.biases, ref_w, ref_b, strict=True)]
+    expected = [
+        np.vstack([W - lr * dW, b - lr * db])
+        for W, b, dW, db in zip(model.weights, model.biases, ref_w, ref_b, strict=True)
+    ]
     fused, x_aug, buffers, logits = run_forward(model, X)
     loss_sum, correct = kernels.softmax_columns_with_metrics(logits, y, buffers.columns)
-    kernels.output_error_columns(logits, y, buffers.columns, lr / len(y),
-                                 out=buffers.deltas[-1])
-    assert kernels.backward_sgd_step(fused.gemm, fused.times_slope, fused.params, x_aug,
-                                     buffers) is None
+    kernels.output_error_columns(logits, y, buffers.columns, lr / len(y), out=buffers.deltas[-1])
+    assert (
+        kernels.backward_sgd_step(fused.gemm, fused.times_slope, fused.params, x_aug, buffers)
+        is None
+    )
     for params, want in zip(fused.params, expected, strict=True):
         assert_close(params, want)
     assert loss_sum == pytest.approx(len(y) * nn.cross_entropy(layers[-1], y), rel=RTOL)
@@ -110,7 +115,7 @@ def test_softmax_with_metrics_leaves_the_same_probabilities(name):
     _, _, buffers, logits = run_forward(model, X)
     plain = kernels.softmax_columns(logits.copy())
     metrics = kernels.softmax_columns_with_metrics(logits, y, buffers.columns)
-    np.testing.assert_array_equal(logits, plain)        # bitwise: the same operations
+    np.testing.assert_array_equal(logits, plain)  # bitwise: the same operations
     assert isinstance(metrics, tuple) and type(metrics[0]) is float and type(metrics[1]) is int
 
 
@@ -119,8 +124,9 @@ def test_logits_in_chunks_equal_the_reference(name):
     model, X, _, layers = setup(name, n=23)
     fused = model._fused
     for chunk in (4096, 5):
-        logits = kernels.logits_in_chunks(fused.gemm, fused.f, model.weights, model.biases, X,
-                                          chunk=chunk)
+        logits = kernels.logits_in_chunks(
+            fused.gemm, fused.f, model.weights, model.biases, X, chunk=chunk
+        )
         assert_close(logits, layers[-1])
     np.testing.assert_array_equal(fused.logits(X), model.decision_function(X))
 
@@ -154,7 +160,7 @@ def test_fused_network_reuses_buffers_per_batch_size():
     fused = model._fused
     assert fused.layer_sizes == model.layer_sizes
     assert fused.buffers(5) is fused.buffers(5) and fused.buffers(5) is not fused.buffers(6)
-    assert fused.params is model._params          # shared, so steps change the model
+    assert fused.params is model._params  # shared, so steps change the model
 
 
 # ---------------------------------------------------------------- matrix products

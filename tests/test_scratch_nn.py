@@ -210,9 +210,10 @@ def test_reference_pass_gradient_check_central_differences(name):
     """backward_reference against central differences of cross_entropy(forward_reference):
     the reference pass alone, no fast path involved."""
     rng = np.random.default_rng(13)
-    sizes = (5, 4, 3, 3)                                    # a 5-4-3-3 network
-    weights = [rng.normal(scale=0.8, size=shape)
-               for shape in zip(sizes[:-1], sizes[1:], strict=True)]
+    sizes = (5, 4, 3, 3)  # a 5-4-3-3 network
+    weights = [
+        rng.normal(scale=0.8, size=shape) for shape in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     biases = [rng.normal(scale=0.3, size=n) for n in sizes[1:]]
     X = rng.uniform(-1.0, 1.0, size=(9, sizes[0]))
     y = rng.integers(0, sizes[-1], size=9)
@@ -264,8 +265,9 @@ def test_reference_functions_have_the_documented_shapes():
     np.testing.assert_array_equal(errors[-1], nn.output_error(layers[-1], y))
 
 
-@pytest.mark.parametrize("ours, theirs", [("relu", "relu"), ("sigmoid", "logistic"),
-                                          ("tanh", "tanh")])
+@pytest.mark.parametrize(
+    "ours, theirs", [("relu", "relu"), ("sigmoid", "logistic"), ("tanh", "tanh")]
+)
 def test_one_sgd_step_agrees_with_sklearn(ours, theirs):
     from sklearn.neural_network import MLPClassifier
 
@@ -274,14 +276,30 @@ def test_one_sgd_step_agrees_with_sklearn(ours, theirs):
     X = rng.uniform(0, 1, size=(32, n_inputs))
     y = np.arange(32) % n_classes  # every class present
     lr = 0.05
-    model = ScratchMLP(ours, "normal", hidden_layer_sizes=hidden, n_inputs=n_inputs,
-                       n_classes=n_classes, learning_rate=lr, random_state=8)
+    model = ScratchMLP(
+        ours,
+        "normal",
+        hidden_layer_sizes=hidden,
+        n_inputs=n_inputs,
+        n_classes=n_classes,
+        learning_rate=lr,
+        random_state=8,
+    )
     if ours != "relu":
         model.weights = [w * 0.5 for w in model.weights]
-    clf = MLPClassifier(hidden_layer_sizes=hidden, activation=theirs, solver="sgd",
-                        momentum=0.0, nesterovs_momentum=False, alpha=0.0, batch_size=len(X),
-                        shuffle=False, learning_rate="constant", learning_rate_init=lr,
-                        random_state=0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=hidden,
+        activation=theirs,
+        solver="sgd",
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        batch_size=len(X),
+        shuffle=False,
+        learning_rate="constant",
+        learning_rate_init=lr,
+        random_state=0,
+    )
     clf.partial_fit(X, y, classes=np.arange(n_classes))  # initialises the shapes
     clf.coefs_ = [w.copy() for w in model.weights]
     clf.intercepts_ = [b.copy() for b in model.biases]
@@ -289,8 +307,9 @@ def test_one_sgd_step_agrees_with_sklearn(ours, theirs):
     clf.partial_fit(X, y)
     model.sgd_step(X, y)
     assert clf.loss_ == pytest.approx(loss_before, rel=1e-12)  # mean cross-entropy
-    for ours_w, theirs_w in zip(model.weights + model.biases, clf.coefs_ + clf.intercepts_,
-                                strict=True):
+    for ours_w, theirs_w in zip(
+        model.weights + model.biases, clf.coefs_ + clf.intercepts_, strict=True
+    ):
         np.testing.assert_allclose(ours_w, theirs_w, rtol=0, atol=1e-10)
     np.testing.assert_allclose(model.predict_proba(X), clf.predict_proba(X), atol=1e-10)
 
@@ -301,8 +320,9 @@ def test_one_sgd_step_agrees_with_sklearn(ours, theirs):
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_zero_init_never_breaks_symmetry(name):
     X, y = small_data(60, seed=3, n_inputs=7, n_classes=3)
-    model = ScratchMLP(name, "zero", epochs=5, batch_size=16, learning_rate=0.5,
-                       random_state=0, **SMALL)
+    model = ScratchMLP(
+        name, "zero", epochs=5, batch_size=16, learning_rate=0.5, random_state=0, **SMALL
+    )
     model.fit(X, y)
     for layer, (W, b) in enumerate(zip(model.weights, model.biases, strict=True)):
         if layer < len(model.weights) - 1:  # hidden units: identical columns and biases
@@ -331,8 +351,7 @@ def test_zero_init_symmetry_on_the_full_architecture():
     # so bitwise equality is not guaranteed; a real symmetry break would be orders of
     # magnitude larger than 1e-12 relative (the tolerance notebook 03's count uses).
     for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
-        np.testing.assert_allclose(W, np.repeat(W[:, :1], W.shape[1], axis=1), rtol=1e-12,
-                                   atol=0)
+        np.testing.assert_allclose(W, np.repeat(W[:, :1], W.shape[1], axis=1), rtol=1e-12, atol=0)
         np.testing.assert_allclose(b, np.full_like(b, b[0]), rtol=1e-12, atol=0)
 
 
@@ -341,8 +360,9 @@ def test_zero_init_symmetry_on_the_full_architecture():
 
 def test_fit_records_per_epoch_history_and_logs_fixed_format():
     X, y = small_data(64)
-    model = ScratchMLP("relu", "normal", epochs=4, batch_size=16, learning_rate=0.1,
-                       random_state=0, **SMALL)
+    model = ScratchMLP(
+        "relu", "normal", epochs=4, batch_size=16, learning_rate=0.1, random_state=0, **SMALL
+    )
     stream = io.StringIO()
     model.fit(X[:48], y[:48], X[48:], y[48:], log_every=2, log_prefix="[x] ", stream=stream)
     assert set(model.history_) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
@@ -357,16 +377,19 @@ def test_running_train_metrics_average_the_batches():
     X, y = small_data(64, seed=4)
     # a vanishing step: every batch sees the same weights, so the running average over
     # the batches equals the whole-set evaluation
-    still = ScratchMLP("sigmoid", "normal", epochs=2, batch_size=16, learning_rate=1e-12,
-                       random_state=0, **SMALL)
+    still = ScratchMLP(
+        "sigmoid", "normal", epochs=2, batch_size=16, learning_rate=1e-12, random_state=0, **SMALL
+    )
     still.fit(X, y, train_metrics="running")
     assert still.history_["train_loss"][-1] == pytest.approx(still.loss(X, y), rel=1e-9)
     assert still.history_["train_accuracy"][-1] == pytest.approx(still.score(X, y))
     # a real step: close to, not equal to, the end-of-epoch evaluation
-    moving = ScratchMLP("relu", "normal", epochs=3, batch_size=16, learning_rate=0.05,
-                        random_state=0, **SMALL)
-    full = ScratchMLP("relu", "normal", epochs=3, batch_size=16, learning_rate=0.05,
-                      random_state=0, **SMALL)
+    moving = ScratchMLP(
+        "relu", "normal", epochs=3, batch_size=16, learning_rate=0.05, random_state=0, **SMALL
+    )
+    full = ScratchMLP(
+        "relu", "normal", epochs=3, batch_size=16, learning_rate=0.05, random_state=0, **SMALL
+    )
     moving.fit(X, y, train_metrics="running")
     full.fit(X, y, train_metrics="full")
     np.testing.assert_array_equal(moving.weights[0], full.weights[0])  # same training
@@ -379,8 +402,16 @@ def test_learns_a_separable_problem():
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(400, 7))
     y = (X[:, 0] > X[:, 1]).astype(int) + (X[:, 2] > 0.5)
-    model = ScratchMLP("tanh", "normal", epochs=100, batch_size=32, learning_rate=0.2,
-                       bias_init="zero", random_state=0, **SMALL)
+    model = ScratchMLP(
+        "tanh",
+        "normal",
+        epochs=100,
+        batch_size=32,
+        learning_rate=0.2,
+        bias_init="zero",
+        random_state=0,
+        **SMALL,
+    )
     model.weights = [w * np.sqrt(1 / w.shape[0]) for w in model.weights]
     model.fit(X, y)
     assert model.history_["train_loss"][-1] < 0.5 * model.history_["train_loss"][0]
@@ -393,8 +424,17 @@ def test_learns_a_separable_problem():
 def test_early_stopping_stops_and_restores_best_weights():
     X, y = small_data(80, seed=5)
     X_val, y_val = small_data(40, seed=6)  # unrelated labels: validation loss soon rises
-    model = ScratchMLP("relu", "normal", epochs=200, batch_size=8, learning_rate=0.2,
-                       early_stopping=True, patience=3, random_state=0, **SMALL)
+    model = ScratchMLP(
+        "relu",
+        "normal",
+        epochs=200,
+        batch_size=8,
+        learning_rate=0.2,
+        early_stopping=True,
+        patience=3,
+        random_state=0,
+        **SMALL,
+    )
     model.fit(X, y, X_val, y_val)
     epochs_run = len(model.history_["val_loss"])
     assert epochs_run < 200
@@ -407,19 +447,22 @@ def test_early_stopping_stops_and_restores_best_weights():
 
 def test_float32_option():
     X, y = small_data(40)
-    model = ScratchMLP("leaky_relu", "normal", dtype=np.float32, epochs=2, batch_size=16,
-                       random_state=0, **SMALL).fit(X, y)
+    model = ScratchMLP(
+        "leaky_relu", "normal", dtype=np.float32, epochs=2, batch_size=16, random_state=0, **SMALL
+    ).fit(X, y)
     assert all(w.dtype == np.float32 for w in model.weights + model.biases)
     assert model.predict_proba(X).dtype == np.float32
-    ref = ScratchMLP("leaky_relu", "normal", epochs=2, batch_size=16, random_state=0,
-                     **SMALL).fit(X, y)
+    ref = ScratchMLP("leaky_relu", "normal", epochs=2, batch_size=16, random_state=0, **SMALL).fit(
+        X, y
+    )
     np.testing.assert_allclose(model.weights[0], ref.weights[0], atol=1e-5)
 
 
 def test_save_load_roundtrip_without_pickle(tmp_path):
     X, y = small_data(30)
-    model = ScratchMLP("sigmoid", "random", epochs=2, batch_size=8, learning_rate=0.3,
-                       random_state=0, **SMALL).fit(X, y)
+    model = ScratchMLP(
+        "sigmoid", "random", epochs=2, batch_size=8, learning_rate=0.3, random_state=0, **SMALL
+    ).fit(X, y)
     path = model.save(tmp_path / "net")
     assert path.suffix == ".npz"
     with np.load(path, allow_pickle=False) as data:  # no object arrays inside
@@ -431,11 +474,11 @@ def test_save_load_roundtrip_without_pickle(tmp_path):
 
 def test_weights_and_biases_are_settable_views():
     model = ScratchMLP("relu", "normal", random_state=0, **SMALL)
-    model.weights[0][0, 0] = 5.0            # views: in-place edits reach the model
+    model.weights[0][0, 0] = 5.0  # views: in-place edits reach the model
     model.biases[1][2] = -1.0
     assert model.weights[0][0, 0] == 5.0 and model.biases[1][2] == -1.0
     new = [np.ones_like(w) for w in model.weights]
-    model.weights = new                     # assignment copies into the model
+    model.weights = new  # assignment copies into the model
     new[0][0, 0] = 7.0
     assert model.weights[0][0, 0] == 1.0
     with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(7, 6\)"):
@@ -447,20 +490,23 @@ def test_weights_and_biases_are_settable_views():
 # ---------------------------------------------------------------- argument checks
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(activation="softplus"), "unknown activation 'softplus'"),
-    (dict(weight_init="xavier"), "unknown weight_init 'xavier'"),
-    (dict(bias_init="one"), "unknown bias_init"),
-    (dict(learning_rate=0.0), "learning_rate"),
-    (dict(learning_rate=float("nan")), "learning_rate"),
-    (dict(batch_size=0), "batch_size"),
-    (dict(epochs=1.5), "epochs"),
-    (dict(hidden_layer_sizes=()), "hidden_layer_sizes"),
-    (dict(hidden_layer_sizes=(3, -1)), "hidden_layer_sizes"),
-    (dict(n_classes=1), "n_classes"),
-    (dict(dtype=np.int32), "dtype"),
-    (dict(random_state="seed"), "random_state"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(activation="softplus"), "unknown activation 'softplus'"),
+        (dict(weight_init="xavier"), "unknown weight_init 'xavier'"),
+        (dict(bias_init="one"), "unknown bias_init"),
+        (dict(learning_rate=0.0), "learning_rate"),
+        (dict(learning_rate=float("nan")), "learning_rate"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(epochs=1.5), "epochs"),
+        (dict(hidden_layer_sizes=()), "hidden_layer_sizes"),
+        (dict(hidden_layer_sizes=(3, -1)), "hidden_layer_sizes"),
+        (dict(n_classes=1), "n_classes"),
+        (dict(dtype=np.int32), "dtype"),
+        (dict(random_state="seed"), "random_state"),
+    ],
+)
 def test_bad_constructor_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ScratchMLP(**kwargs)

@@ -36,9 +36,9 @@ def test_solve_linear_exact():
 def test_problem_1_exact_solution():
     solution = max_margin_hyperplane(P1_X, P1_Y)
     assert solution.w == (-2, -2) and solution.b == 3
-    assert solution.on_margin == (1, 2, 3, 5)          # B, C, D, F
+    assert solution.on_margin == (1, 2, 3, 5)  # B, C, D, F
     assert solution.margin_width_squared == Fraction(1, 2)
-    assert solution.margin_width == pytest.approx(2 ** -0.5, abs=1e-15)
+    assert solution.margin_width == pytest.approx(2**-0.5, abs=1e-15)
     assert solution.kkt.optimal
     # y_i (w . x_i + b) for A..F: only A (3) and E (5) are off the margin
     assert functional_margins(P1_X, P1_Y, solution.w, solution.b) == [3, 1, 1, 1, 5, 1]
@@ -52,14 +52,15 @@ def test_problem_1_multipliers_are_not_unique():
     # the midpoint of the two is a certificate with alpha > 0 on all four margin points
     middle = {1: 3, 2: 1, 3: 3, 5: 1}
     points = [tuple(Fraction(c) for c in p) for p in P1_X]
-    assert check_kkt(points, P1_Y, solution.w, solution.b,
-                     {i: Fraction(a) for i, a in middle.items()}).optimal
+    assert check_kkt(
+        points, P1_Y, solution.w, solution.b, {i: Fraction(a) for i, a in middle.items()}
+    ).optimal
 
 
 def test_problem_2_exact_solution_and_query():
     solution = max_margin_hyperplane(P2_X, P2_Y)
     assert solution.w == (-2, 0) and solution.b == 5
-    assert solution.on_margin == (1, 2)                # B, C
+    assert solution.on_margin == (1, 2)  # B, C
     assert solution.certificate == {1: 2, 2: 2}
     assert solution.margin_width == 1.0
     assert decision_value(solution.w, solution.b, (1, 3)) == 3
@@ -70,8 +71,9 @@ def test_problem_2_exact_solution_and_query():
 def test_kkt_rejects_a_separating_but_not_maximal_hyperplane():
     points = [tuple(Fraction(c) for c in p) for p in P2_X]
     # x1 = 2.5 scaled so that no point lies on the margin lines: feasible, not optimal
-    report = check_kkt(points, P2_Y, (Fraction(-4), Fraction(0)), Fraction(10),
-                       {1: Fraction(2), 2: Fraction(2)})
+    report = check_kkt(
+        points, P2_Y, (Fraction(-4), Fraction(0)), Fraction(10), {1: Fraction(2), 2: Fraction(2)}
+    )
     assert report.primal_feasible
     assert not report.w_from_alphas and not report.complementary_slackness
     assert not report.optimal
@@ -118,6 +120,12 @@ def test_theory_write_up_states_the_verified_answers():
     from helpers.paths import REPO_ROOT
 
     text = (REPO_ROOT / "theory" / "svm_margin.md").read_text(encoding="utf-8")
-    for expected in ("$w = (-2, -2)$", "$b = 3$", "\\approx 0.7071", "$w = (-2, 0)$",
-                     "$b = 5$", "(5/2, 3, -1/2)"):
+    for expected in (
+        "$w = (-2, -2)$",
+        "$b = 3$",
+        "\\approx 0.7071",
+        "$w = (-2, 0)$",
+        "$b = 5$",
+        "(5/2, 3, -1/2)",
+    ):
         assert expected in text

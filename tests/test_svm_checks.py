@@ -16,8 +16,11 @@ from helpers.svm_checks import (
     vector_text,
 )
 
-PROBLEM = {"names": ["A", "B", "C", "D"], "X": [(1, 2), (2, 3), (3, 3), (4, 1)],
-           "y": [1, 1, -1, -1]}
+PROBLEM = {
+    "names": ["A", "B", "C", "D"],
+    "X": [(1, 2), (2, 3), (3, 3), (4, 1)],
+    "y": [1, 1, -1, -1],
+}
 
 
 def test_exact_text():
@@ -37,8 +40,12 @@ def test_solvers_agree_with_the_exact_solution():
     record = solution_record(check)
     assert record["w_exact"] == ["-2", "0"] and record["b_exact"] == "5"
     table = constraint_table(PROBLEM, solution)
-    assert list(table["y(w.x+b) >= 1"]) == ["3 (outside)", "1 (margin)", "1 (margin)",
-                                            "3 (outside)"]
+    assert list(table["y(w.x+b) >= 1"]) == [
+        "3 (outside)",
+        "1 (margin)",
+        "1 (margin)",
+        "3 (outside)",
+    ]
 
 
 def test_a_wrong_exact_solution_fails_the_cross_check():

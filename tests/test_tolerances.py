@@ -16,8 +16,11 @@ def test_a_moved_number_gets_twice_its_largest_move():
     rule = tolerances.derive_rule(0.913, {"seed-1": 0.905, "threads-1": 0.913, "seed-2": 0.92})
     assert rule["kind"] == "abs"
     assert rule["tolerance"] == pytest.approx(tolerances.SAFETY * 0.008)
-    assert rule["moves"] == {"seed-1": pytest.approx(0.008), "threads-1": 0.0,
-                             "seed-2": pytest.approx(0.007)}
+    assert rule["moves"] == {
+        "seed-1": pytest.approx(0.008),
+        "threads-1": 0.0,
+        "seed-2": pytest.approx(0.007),
+    }
     # the derived rule accepts every measured variant, and not much more
     for value in (0.905, 0.92):
         assert verify.agrees(0.913, value, rule)
@@ -68,13 +71,21 @@ def test_a_conclusion_another_seed_decides_otherwise_allows_both(tmp_path, monke
         if name == "03_scratch_nn":  # another seed: leaky relu ahead of relu
             configs = document["results"]["configs"]
             configs["leaky_relu/random"]["test_accuracy"] = (
-                configs["relu/random"]["test_accuracy"] + 0.001)
+                configs["relu/random"]["test_accuracy"] + 0.001
+            )
         (folder / f"{name}.json").write_text(json.dumps(document))
     monkeypatch.setattr(tolerances, "variant_dir", lambda variant: tmp_path / variant)
     rules: dict = {}
     tolerances.add_conclusion_rules(rules)
-    assert rules == {"03_scratch_nn": {"conclusions/scratch_best_activation_random": {
-        "kind": "one_of", "values": ["relu", "leaky_relu"], "moved_in": ["seed-1"]}}}
+    assert rules == {
+        "03_scratch_nn": {
+            "conclusions/scratch_best_activation_random": {
+                "kind": "one_of",
+                "values": ["relu", "leaky_relu"],
+                "moved_in": ["seed-1"],
+            }
+        }
+    }
 
 
 def test_peers_share_the_first_and_last_part_of_their_path():

@@ -8,24 +8,37 @@ import pytest
 from helpers import verify
 from helpers.paths import RESULTS_DIR
 
-RULES = {"toy": {
-    "acc": {"kind": "abs", "tolerance": 0.01},
-    "best": {"kind": "one_of", "values": ["adam", "sgd"]},
-}}
+RULES = {
+    "toy": {
+        "acc": {"kind": "abs", "tolerance": 0.01},
+        "best": {"kind": "one_of", "values": ["adam", "sgd"]},
+    }
+}
 COMMITTED = {"acc": 0.90, "best": "adam", "n": 8000, "loss": 0.25, "names": ["a", "b"]}
 
 
 def test_flatten_names_every_leaf_by_its_path():
     assert verify.flatten({"a": {"b": 1, "c": [2, {"d": 3}]}, "e": {}}) == {
-        "a/b": 1, "a/c/0": 2, "a/c/1/d": 3, "e": {}}
+        "a/b": 1,
+        "a/c/0": 2,
+        "a/c/1/d": 3,
+        "e": {},
+    }
 
 
 def test_ranked_records_are_keyed_by_candidate():
     ranked = {"grid": [{"candidate": 8, "mean": 0.85}, {"candidate": 4, "mean": 0.84}]}
     swapped = {"grid": [{"candidate": 4, "mean": 0.84}, {"candidate": 8, "mean": 0.85}]}
-    assert verify.flatten(ranked) == verify.flatten(swapped) == {
-        "grid/candidate=8/candidate": 8, "grid/candidate=8/mean": 0.85,
-        "grid/candidate=4/candidate": 4, "grid/candidate=4/mean": 0.84}
+    assert (
+        verify.flatten(ranked)
+        == verify.flatten(swapped)
+        == {
+            "grid/candidate=8/candidate": 8,
+            "grid/candidate=8/mean": 0.85,
+            "grid/candidate=4/candidate": 4,
+            "grid/candidate=4/mean": 0.84,
+        }
+    )
 
 
 def test_identical_run_agrees_and_counts_each_kind():
@@ -35,16 +48,19 @@ def test_identical_run_agrees_and_counts_each_kind():
     assert verdict.lines("ref") == ["All 6 values agree with the committed run (ref). Verified."]
 
 
-@pytest.mark.parametrize("change, fails", [
-    ({"acc": 0.905}, False),            # within the measured tolerance
-    ({"acc": 0.92}, True),              # outside it
-    ({"best": "sgd"}, False),           # a measured outcome
-    ({"best": "lbfgs"}, True),          # never seen
-    ({"loss": 0.25 * (1 + 1e-12)}, False),  # last-digit noise of arithmetic
-    ({"loss": 0.2501}, True),           # a real change of an untrained float
-    ({"n": 8001}, True),                # exact
-    ({"n": 8000.0}, True),              # a float where the committed run has an int
-])
+@pytest.mark.parametrize(
+    "change, fails",
+    [
+        ({"acc": 0.905}, False),  # within the measured tolerance
+        ({"acc": 0.92}, True),  # outside it
+        ({"best": "sgd"}, False),  # a measured outcome
+        ({"best": "lbfgs"}, True),  # never seen
+        ({"loss": 0.25 * (1 + 1e-12)}, False),  # last-digit noise of arithmetic
+        ({"loss": 0.2501}, True),  # a real change of an untrained float
+        ({"n": 8001}, True),  # exact
+        ({"n": 8000.0}, True),  # a float where the committed run has an int
+    ],
+)
 def test_a_change_is_caught_exactly_when_it_exceeds_its_rule(change, fails):
     rerun = {**COMMITTED, **change}
     verdict = verify.compare("toy", COMMITTED, rerun, RULES)
@@ -109,8 +125,10 @@ def test_approx_marks_a_trained_number():
 
 
 def committed_payloads():
-    return {path.stem: json.loads(path.read_text())["results"]
-            for path in sorted(RESULTS_DIR.glob("0*.json"))}
+    return {
+        path.stem: json.loads(path.read_text())["results"]
+        for path in sorted(RESULTS_DIR.glob("0*.json"))
+    }
 
 
 def test_every_committed_run_verifies_against_itself():

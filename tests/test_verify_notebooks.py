@@ -24,8 +24,11 @@ NOTEBOOK = "01_backprop_by_hand.ipynb"
 @pytest.fixture
 def repo_copy(tmp_path):
     for name in ("helpers", "results", "theory"):
-        shutil.copytree(REPO_ROOT / name, tmp_path / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "figures"))
+        shutil.copytree(
+            REPO_ROOT / name,
+            tmp_path / name,
+            ignore=shutil.ignore_patterns("__pycache__", "figures"),
+        )
     for name in (".nbval-sanitize.cfg", "conftest.py"):
         shutil.copy(REPO_ROOT / name, tmp_path / name)
     (tmp_path / "notebooks").mkdir()
@@ -37,9 +40,24 @@ def nbval(root):
     env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("NNSVM_VERIFY", None)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-         "--nbval-sanitize-with", ".nbval-sanitize.cfg", "-q", f"notebooks/{NOTEBOOK}"],
-        cwd=root, env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-sanitize-with",
+            ".nbval-sanitize.cfg",
+            "-q",
+            f"notebooks/{NOTEBOOK}",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_unchanged_copy_verifies(repo_copy):
@@ -63,13 +81,19 @@ def test_perturbed_stored_output_fails(repo_copy):
     nb = nbformat.read(path, as_version=4)
     verdict = next(c for c in nb.cells if c.cell_type == "code" and "verify.check(" in c.source)
     index = nb.cells.index(verdict)
-    target = next(c for c in reversed(nb.cells[:index]) if c.cell_type == "code"
-                  and any(o.get("output_type") == "stream" and any(ch.isdigit() for ch in o["text"])
-                          for o in c.outputs))
+    target = next(
+        c
+        for c in reversed(nb.cells[:index])
+        if c.cell_type == "code"
+        and any(
+            o.get("output_type") == "stream" and any(ch.isdigit() for ch in o["text"])
+            for o in c.outputs
+        )
+    )
     stream = next(o for o in target.outputs if o.get("output_type") == "stream")
     digit = next(i for i, ch in enumerate(stream["text"]) if ch.isdigit())
     changed = "1" if stream["text"][digit] != "1" else "2"
-    stream["text"] = stream["text"][:digit] + changed + stream["text"][digit + 1:]
+    stream["text"] = stream["text"][:digit] + changed + stream["text"][digit + 1 :]
     nbformat.write(nb, path)
     result = nbval(repo_copy)
     assert result.returncode != 0

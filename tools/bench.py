@@ -42,11 +42,11 @@ ACTIVATION = "relu"
 class BenchConfig:
     """What one benchmark run measures."""
 
-    n_samples: int = 8_000       # training rows per epoch
-    epochs: int = 3              # epochs per timed run
-    repeats: int = 7             # rounds of (peak, scratch, scikit-learn); best counts
-    matmul_size: int = 2_048     # side of the square matmul that measures the peak
-    matmul_repeats: int = 3      # matmuls per round
+    n_samples: int = 8_000  # training rows per epoch
+    epochs: int = 3  # epochs per timed run
+    repeats: int = 7  # rounds of (peak, scratch, scikit-learn); best counts
+    matmul_size: int = 2_048  # side of the square matmul that measures the peak
+    matmul_repeats: int = 3  # matmuls per round
     settle_seconds: float = 0.3  # pause before each measurement (see settle)
     hidden_layer_sizes: tuple[int, ...] = HIDDEN_LAYER_SIZES
     batch_size: int = BATCH_SIZE
@@ -54,8 +54,14 @@ class BenchConfig:
 
     @classmethod
     def quick(cls) -> BenchConfig:
-        return cls(n_samples=1_024, epochs=1, repeats=2, matmul_size=512, matmul_repeats=2,
-                   settle_seconds=0.1)
+        return cls(
+            n_samples=1_024,
+            epochs=1,
+            repeats=2,
+            matmul_size=512,
+            matmul_repeats=2,
+            settle_seconds=0.1,
+        )
 
 
 @dataclass
@@ -110,23 +116,42 @@ def _timed(fn) -> float:
 
 
 def make_scratch(config: BenchConfig, dtype: str, n_inputs: int, n_classes: int) -> ScratchMLP:
-    return ScratchMLP(ACTIVATION, "normal", hidden_layer_sizes=config.hidden_layer_sizes,
-                      n_inputs=n_inputs, n_classes=n_classes, learning_rate=LEARNING_RATE,
-                      epochs=config.epochs, batch_size=config.batch_size, bias_init="zero",
-                      dtype=np.dtype(dtype), random_state=0)
+    return ScratchMLP(
+        ACTIVATION,
+        "normal",
+        hidden_layer_sizes=config.hidden_layer_sizes,
+        n_inputs=n_inputs,
+        n_classes=n_classes,
+        learning_rate=LEARNING_RATE,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        bias_init="zero",
+        dtype=np.dtype(dtype),
+        random_state=0,
+    )
 
 
 def make_sklearn(config: BenchConfig):
     """scikit-learn's MLPClassifier doing the same plain SGD (no momentum, no penalty)."""
     from sklearn.neural_network import MLPClassifier
 
-    return MLPClassifier(hidden_layer_sizes=config.hidden_layer_sizes, activation=ACTIVATION,
-                         solver="sgd", learning_rate="constant",
-                         learning_rate_init=LEARNING_RATE, momentum=0.0,
-                         nesterovs_momentum=False, alpha=0.0, batch_size=config.batch_size,
-                         max_iter=config.epochs, shuffle=True, tol=0.0,
-                         n_iter_no_change=config.epochs + 1, early_stopping=False,
-                         random_state=0)
+    return MLPClassifier(
+        hidden_layer_sizes=config.hidden_layer_sizes,
+        activation=ACTIVATION,
+        solver="sgd",
+        learning_rate="constant",
+        learning_rate_init=LEARNING_RATE,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        batch_size=config.batch_size,
+        max_iter=config.epochs,
+        shuffle=True,
+        tol=0.0,
+        n_iter_no_change=config.epochs + 1,
+        early_stopping=False,
+        random_state=0,
+    )
 
 
 def time_scratch(X: np.ndarray, y: np.ndarray, config: BenchConfig, dtype: str) -> float:
@@ -177,26 +202,33 @@ def run_benchmark(X: np.ndarray, y: np.ndarray, config: BenchConfig, log=print) 
     run from another.
     """
     X, y = X[: config.n_samples], y[: config.n_samples]
-    flops = training_flops_per_sample((X.shape[1], *config.hidden_layer_sizes,
-                                       int(y.max()) + 1))
+    flops = training_flops_per_sample((X.shape[1], *config.hidden_layer_sizes, int(y.max()) + 1))
     results = []
     samples = len(X) * config.epochs
     for dtype in config.dtypes:
         peaks, scratch, sklearn = [], [], []
         for repeat in range(1, config.repeats + 1):
             settle(config)
-            peaks.append(measure_matmul_gflops(config.matmul_size, dtype,
-                                               config.matmul_repeats))
+            peaks.append(measure_matmul_gflops(config.matmul_size, dtype, config.matmul_repeats))
             settle(config)
             scratch.append(time_scratch(X, y, config, dtype))
             settle(config)
             sklearn.append(time_sklearn(X, y, config, dtype))
-            log(f"[{dtype}] round {repeat}/{config.repeats}: matmul peak {peaks[-1]:.1f} "
+            log(
+                f"[{dtype}] round {repeat}/{config.repeats}: matmul peak {peaks[-1]:.1f} "
                 f"GFLOP/s; scratch {samples / scratch[-1]:,.0f} samples/s, "
-                f"scikit-learn {samples / sklearn[-1]:,.0f} samples/s")
-        results.append(DtypeResult(dtype, flops, max(peaks), samples / min(scratch),
-                                   samples / min(sklearn),
-                                   [k / s for s, k in zip(scratch, sklearn, strict=True)]))
+                f"scikit-learn {samples / sklearn[-1]:,.0f} samples/s"
+            )
+        results.append(
+            DtypeResult(
+                dtype,
+                flops,
+                max(peaks),
+                samples / min(scratch),
+                samples / min(sklearn),
+                [k / s for s, k in zip(scratch, sklearn, strict=True)],
+            )
+        )
     return results
 
 
@@ -206,9 +238,12 @@ def blas_description() -> str:
         from threadpoolctl import threadpool_info
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         return "unknown BLAS"
-    parts = [f"{info.get('internal_api')} {info.get('version')}, "
-             f"{info.get('num_threads')} threads, {info.get('architecture')}"
-             for info in threadpool_info() if info.get("user_api") == "blas"]
+    parts = [
+        f"{info.get('internal_api')} {info.get('version')}, "
+        f"{info.get('num_threads')} threads, {info.get('architecture')}"
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
     return "; ".join(parts) or "unknown BLAS"
 
 
@@ -242,14 +277,18 @@ def load_bench_data(quick: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes: a few seconds")
     parser.add_argument("--dtype", choices=("float64", "float32", "both"), default="float64")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--json", default=str(BUILD_DIR / "bench.json"),
-                        help="where to write the results ('' for nowhere)")
+    parser.add_argument(
+        "--json",
+        default=str(BUILD_DIR / "bench.json"),
+        help="where to write the results ('' for nowhere)",
+    )
     args = parser.parse_args(argv)
     config = BenchConfig.quick() if args.quick else BenchConfig()
     config.dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
@@ -262,19 +301,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run_benchmark(X, y, config, log=lambda line: print(line, file=sys.stderr))
     load_after = os.getloadavg()[0]
     print(format_report(results, config))
-    print(f"  BLAS: {blas_description()}; {os.cpu_count()} CPUs; load average "
-          f"{load_before:.1f} before, {load_after:.1f} after (above ~0.5 other processes "
-          f"compete for the cores and the numbers are lower bounds)")
+    print(
+        f"  BLAS: {blas_description()}; {os.cpu_count()} CPUs; load average "
+        f"{load_before:.1f} before, {load_after:.1f} after (above ~0.5 other processes "
+        f"compete for the cores and the numbers are lower bounds)"
+    )
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         document = {
             "config": asdict(config),
-            "results": [{**asdict(r), "median_round_ratio": r.median_round_ratio}
-                        for r in results],
-            "blas": blas_description(), "cpus": os.cpu_count(),
-            "machine": platform.machine(), "python": platform.python_version(),
-            "numpy": np.__version__, "load_average": [load_before, load_after],
+            "results": [{**asdict(r), "median_round_ratio": r.median_round_ratio} for r in results],
+            "blas": blas_description(),
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "load_average": [load_before, load_after],
         }
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         print(f"  written to {relative(path)}")

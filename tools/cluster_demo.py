@@ -50,7 +50,8 @@ def _environment(address: str | None = None) -> dict[str, str]:
     must import the same ``helpers`` as the notebooks) and, given, the scheduler."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO_ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+        [str(REPO_ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    )
     if address is not None:
         env[SCHEDULER_VARIABLE] = address
     return env
@@ -60,23 +61,31 @@ def _start(command: list[str], log: Path) -> subprocess.Popen:
     """Start ``command`` in its own session (Ctrl-C reaches only this script, which then
     stops the cluster in order), output to ``log``."""
     with open(log, "w") as handle:
-        return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=REPO_ROOT,
-                                env=_environment(), start_new_session=True)
+        return subprocess.Popen(
+            command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
+            env=_environment(),
+            start_new_session=True,
+        )
 
 
 def _wait_for_address(scheduler_file: Path, scheduler: subprocess.Popen, log: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if scheduler.poll() is not None:
-            raise DemoError(f"the scheduler exited with code {scheduler.returncode}; "
-                            f"see {relative(log)}")
+            raise DemoError(
+                f"the scheduler exited with code {scheduler.returncode}; see {relative(log)}"
+            )
         try:
             return json.loads(scheduler_file.read_text())["address"]
         except (FileNotFoundError, json.JSONDecodeError, KeyError):
             time.sleep(0.2)
-    raise DemoError(f"the scheduler wrote no address within {START_TIMEOUT_S:g} s; "
-                    f"see {relative(log)}")
+    raise DemoError(
+        f"the scheduler wrote no address within {START_TIMEOUT_S:g} s; see {relative(log)}"
+    )
 
 
 def _stop(processes: list[tuple[str, subprocess.Popen]]) -> None:
@@ -88,8 +97,9 @@ def _stop(processes: list[tuple[str, subprocess.Popen]]) -> None:
         try:
             process.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            print(f"cluster-demo: {name} did not stop in {STOP_TIMEOUT_S:g} s; killing it",
-                  flush=True)
+            print(
+                f"cluster-demo: {name} did not stop in {STOP_TIMEOUT_S:g} s; killing it", flush=True
+            )
             process.kill()
             process.wait()
 
@@ -134,8 +144,10 @@ def summarise(records: Sequence[dict], names: dict[str, object]) -> list[str]:
             failed += 1
             continue
         per_worker[str(record.get("worker"))][task_kind(str(record.get("key")))] += 1
-    lines = [f"{sum(sum(c.values()) for c in per_worker.values())} tasks finished on "
-             f"{len(per_worker)} workers ({failed} failed attempts):"]
+    lines = [
+        f"{sum(sum(c.values()) for c in per_worker.values())} tasks finished on "
+        f"{len(per_worker)} workers ({failed} failed attempts):"
+    ]
     for address in sorted(per_worker):
         kinds = ", ".join(f"{kind}: {n}" for kind, n in sorted(per_worker[address].items()))
         name = names.get(address, "gone (restarted)")
@@ -155,35 +167,79 @@ def run_demo(command: Sequence[str], n_workers: int = 2) -> int:
     start = time.perf_counter()
     try:
         log = DEMO_DIR / "scheduler.log"
-        scheduler = _start([python, "-m", "dask", "scheduler", "--host", "127.0.0.1",
-                            "--port", "0", "--no-dashboard",
-                            "--scheduler-file", str(scheduler_file)], log)
+        scheduler = _start(
+            [
+                python,
+                "-m",
+                "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            log,
+        )
         processes.append(("scheduler", scheduler))
         address = _wait_for_address(scheduler_file, scheduler, log)
         print(f"cluster-demo: scheduler at {address} (log {relative(log)})", flush=True)
         for i in range(1, n_workers + 1):
             name = f"demo-worker-{i}"
             worker_log = DEMO_DIR / f"{name}.log"
-            processes.insert(0, (name, _start(
-                [python, "-m", "dask", "worker", address, "--name", name, "--nthreads", "1",
-                 "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard",
-                 "--local-directory", str(DEMO_DIR / name)], worker_log)))
+            processes.insert(
+                0,
+                (
+                    name,
+                    _start(
+                        [
+                            python,
+                            "-m",
+                            "dask",
+                            "worker",
+                            address,
+                            "--name",
+                            name,
+                            "--nthreads",
+                            "1",
+                            "--nworkers",
+                            "1",
+                            "--host",
+                            "127.0.0.1",
+                            "--no-dashboard",
+                            "--local-directory",
+                            str(DEMO_DIR / name),
+                        ],
+                        worker_log,
+                    ),
+                ),
+            )
         client = Client(address, timeout=START_TIMEOUT_S, set_as_default=False)
         client.wait_for_workers(n_workers, timeout=START_TIMEOUT_S)
         workers = client.scheduler_info(n_workers=-1)["workers"]
         for worker_address, info in sorted(workers.items()):
-            print(f"cluster-demo: worker {info.get('name')} at {worker_address}, "
-                  f"{info.get('nthreads')} thread", flush=True)
+            print(
+                f"cluster-demo: worker {info.get('name')} at {worker_address}, "
+                f"{info.get('nthreads')} thread",
+                flush=True,
+            )
         SMOKE_STAMPS.unlink(missing_ok=True)  # a cache: every smoke notebook runs again
         print(f"cluster-demo: {SCHEDULER_VARIABLE}={address} {' '.join(command)}", flush=True)
         with get_task_stream(client=client) as stream:
             code = _run_command(command, _environment(address))
-        names = {a: info.get("name")
-                 for a, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+        names = {
+            a: info.get("name")
+            for a, info in client.scheduler_info(n_workers=-1)["workers"].items()
+        }
         for line in summarise(stream.data, names):
             print(f"cluster-demo: {line}", flush=True)
-        print(f"cluster-demo: command exited with {code}; wall time "
-              f"{time.perf_counter() - start:.0f} s", flush=True)
+        print(
+            f"cluster-demo: command exited with {code}; wall time "
+            f"{time.perf_counter() - start:.0f} s",
+            flush=True,
+        )
         return code
     finally:
         if client is not None:
@@ -198,10 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = list(DEFAULT_COMMAND)
     if "--" in argv:
         cut = argv.index("--")
-        argv, command = argv[:cut], argv[cut + 1:]
+        argv, command = argv[:cut], argv[cut + 1 :]
     parser = argparse.ArgumentParser(
         prog="python -m tools.cluster_demo",
-        description="Run the smoke notebooks (or COMMAND after --) on a local Dask cluster.")
+        description="Run the smoke notebooks (or COMMAND after --) on a local Dask cluster.",
+    )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     if args.workers < 1 or not command:

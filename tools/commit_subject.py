@@ -16,8 +16,10 @@ def problems(message: str) -> list[str]:
         return ["the subject (first line) is empty"]
     found = []
     if len(lines[0]) > MAX_SUBJECT:
-        found.append(f"the subject has {len(lines[0])} characters, at most {MAX_SUBJECT}: "
-                     f"{lines[0][:MAX_SUBJECT]}...")
+        found.append(
+            f"the subject has {len(lines[0])} characters, at most {MAX_SUBJECT}: "
+            f"{lines[0][:MAX_SUBJECT]}..."
+        )
     if len(lines) > 1 and lines[1].strip():
         found.append("the second line must be blank (subject, blank line, body)")
     return found

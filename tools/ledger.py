@@ -73,8 +73,20 @@ _NOTEBOOK_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+$")
 
 # Fields an entry may set; a group may set the ones marked as defaults.
 _ENTRY_ONLY = {"id", "description", "original", "line"}
-_SHARED = {"notebook", "where", "kind", "key", "tolerance", "scale", "digits", "unit",
-           "reason", "candidates", "expect", "headline"}
+_SHARED = {
+    "notebook",
+    "where",
+    "kind",
+    "key",
+    "tolerance",
+    "scale",
+    "digits",
+    "unit",
+    "reason",
+    "candidates",
+    "expect",
+    "headline",
+}
 _GROUP_ONLY = {"name", "key_prefix", "entry"}
 
 
@@ -156,7 +168,6 @@ def _fill_settings(text: str, profile: str) -> str:
     return _PLACEHOLDER.sub(value, text)
 
 
-
 def parse_key_path(value: Any, prefix: tuple = (), where: str = "key") -> tuple:
     """``"a.b.0"`` or ``["a", "b", 0]`` -> ``("a", "b", "0")`` (after ``prefix``).
 
@@ -198,14 +209,18 @@ def _resolve_entry(group: Mapping, raw: Mapping, index: int) -> LedgerEntry:
             raise LedgerError(f"entry {entry_id!r}: missing field {field!r}")
     notebook = merged["notebook"]
     if not isinstance(notebook, str) or not _NOTEBOOK_PATTERN.match(notebook):
-        raise LedgerError(f"entry {entry_id!r}: notebook must look like '03_name', "
-                          f"got {notebook!r}")
+        raise LedgerError(
+            f"entry {entry_id!r}: notebook must look like '03_name', got {notebook!r}"
+        )
     for field in ("description", "where", "unit"):
         if field in merged:
             _check_type(entry_id, field, merged[field], str, "a string")
     original = merged["original"]
-    default_kind = ("number" if isinstance(original, (int, float))
-                    and not isinstance(original, bool) else "exact")
+    default_kind = (
+        "number"
+        if isinstance(original, (int, float)) and not isinstance(original, bool)
+        else "exact"
+    )
     kind = merged.get("kind", default_kind)
     if kind not in KINDS:
         raise LedgerError(f"entry {entry_id!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -232,16 +247,20 @@ def _resolve_entry(group: Mapping, raw: Mapping, index: int) -> LedgerEntry:
     if isinstance(reason, dict):
         bad = set(reason) - set(PROFILE_NAMES) - {"other"}
         if bad or not all(isinstance(v, str) for v in reason.values()):
-            raise LedgerError(f"entry {entry_id!r}: reason table needs profile names "
-                              f"({', '.join(PROFILE_NAMES)}) or 'other' with text values")
+            raise LedgerError(
+                f"entry {entry_id!r}: reason table needs profile names "
+                f"({', '.join(PROFILE_NAMES)}) or 'other' with text values"
+            )
     elif reason is not None and not isinstance(reason, str):
         raise LedgerError(f"entry {entry_id!r}: reason must be text or a table by profile")
     texts = [reason] if isinstance(reason, str) else list((reason or {}).values())
     for text in texts:
         unknown_settings = set(_PLACEHOLDER.findall(text)) - set(PROFILES["default"])
         if unknown_settings:
-            raise LedgerError(f"entry {entry_id!r}: reason names unknown profile setting(s) "
-                              f"{', '.join(sorted(unknown_settings))}")
+            raise LedgerError(
+                f"entry {entry_id!r}: reason names unknown profile setting(s) "
+                f"{', '.join(sorted(unknown_settings))}"
+            )
 
     prefix = parse_key_path(group.get("key_prefix", []), where=f"group {group_name!r} key_prefix")
     key: tuple = ()
@@ -255,19 +274,28 @@ def _resolve_entry(group: Mapping, raw: Mapping, index: int) -> LedgerEntry:
             raise LedgerError(f"entry {entry_id!r}: kind {kind!r} uses candidates, not key")
         cands = merged.get("candidates")
         if not isinstance(cands, dict) or len(cands) < 2:
-            raise LedgerError(f"entry {entry_id!r}: kind {kind!r} needs a candidates table "
-                              "with at least two names")
+            raise LedgerError(
+                f"entry {entry_id!r}: kind {kind!r} needs a candidates table "
+                "with at least two names"
+            )
         candidates = tuple(
             (str(name), parse_key_path(path, prefix, f"entry {entry_id!r} candidate {name!r}"))
-            for name, path in cands.items())
+            for name, path in cands.items()
+        )
         exp = merged.get("expect")
-        if (not isinstance(exp, list) or not exp or not all(isinstance(e, str) for e in exp)
-                or len(set(exp)) != len(exp)):
+        if (
+            not isinstance(exp, list)
+            or not exp
+            or not all(isinstance(e, str) for e in exp)
+            or len(set(exp)) != len(exp)
+        ):
             raise LedgerError(f"entry {entry_id!r}: expect must be a list of distinct names")
         missing = set(exp) - {name for name, _ in candidates}
         if missing or len(exp) >= len(candidates):
-            raise LedgerError(f"entry {entry_id!r}: expect {exp!r} must name some, not all, "
-                              f"of the candidates {[n for n, _ in candidates]!r}")
+            raise LedgerError(
+                f"entry {entry_id!r}: expect {exp!r} must name some, not all, "
+                f"of the candidates {[n for n, _ in candidates]!r}"
+            )
         if not isinstance(original, str):
             raise LedgerError(f"entry {entry_id!r}: the original of a statement is its text")
         expect = tuple(exp)
@@ -282,11 +310,23 @@ def _resolve_entry(group: Mapping, raw: Mapping, index: int) -> LedgerEntry:
         raise LedgerError(f"entry {entry_id!r}: kind 'set' needs a list original")
 
     return LedgerEntry(
-        id=entry_id, group=str(group_name), notebook=notebook,
-        description=merged["description"], original=original, where=merged["where"],
-        kind=kind, key=key, tolerance=float(tolerance), scale=float(scale), digits=digits,
-        unit=merged.get("unit", ""), reason=reason, line=line, candidates=candidates,
-        expect=expect, headline=headline,
+        id=entry_id,
+        group=str(group_name),
+        notebook=notebook,
+        description=merged["description"],
+        original=original,
+        where=merged["where"],
+        kind=kind,
+        key=key,
+        tolerance=float(tolerance),
+        scale=float(scale),
+        digits=digits,
+        unit=merged.get("unit", ""),
+        reason=reason,
+        line=line,
+        candidates=candidates,
+        expect=expect,
+        headline=headline,
     )
 
 
@@ -301,8 +341,9 @@ def parse_ledger(text: str, source: str = "ledger") -> list[LedgerEntry]:
     except tomllib.TOMLDecodeError as exc:
         raise LedgerError(f"{source}: not valid TOML: {exc}") from None
     if data.get("schema") != LEDGER_SCHEMA:
-        raise LedgerError(f"{source}: expected 'schema = {LEDGER_SCHEMA}' at the top, "
-                          f"got {data.get('schema')!r}")
+        raise LedgerError(
+            f"{source}: expected 'schema = {LEDGER_SCHEMA}' at the top, got {data.get('schema')!r}"
+        )
     unknown = set(data) - {"schema", "group"}
     if unknown:
         raise LedgerError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
@@ -317,8 +358,9 @@ def parse_ledger(text: str, source: str = "ledger") -> list[LedgerEntry]:
             raise LedgerError(f"{source}: group {g_index} has no name")
         unknown = set(group) - _SHARED - _GROUP_ONLY
         if unknown:
-            raise LedgerError(f"{source}: group {name!r}: unknown field(s) "
-                              f"{', '.join(sorted(unknown))}")
+            raise LedgerError(
+                f"{source}: group {name!r}: unknown field(s) {', '.join(sorted(unknown))}"
+            )
         raw_entries = group.get("entry")
         if not isinstance(raw_entries, list) or not raw_entries:
             raise LedgerError(f"{source}: group {name!r} has no [[group.entry]] tables")
@@ -359,21 +401,28 @@ def lookup(payload: Any, path: Sequence[str]) -> Any:
                 continue
         if isinstance(value, list) and "=" in part:
             field, wanted = part.split("=", 1)
-            chosen = [item for item in value if isinstance(item, dict) and field in item
-                      and format_value(item[field]) == wanted]
+            chosen = [
+                item
+                for item in value
+                if isinstance(item, dict) and field in item and format_value(item[field]) == wanted
+            ]
             if len(chosen) == 1:
                 value = chosen[0]
                 continue
             got = ".".join(path[:depth]) or "<top level>"
-            raise LookupError(f"no key {'.'.join(path)!r}: {len(chosen)} items of {got} "
-                              f"have {field} = {wanted} (need exactly one)")
+            raise LookupError(
+                f"no key {'.'.join(path)!r}: {len(chosen)} items of {got} "
+                f"have {field} = {wanted} (need exactly one)"
+            )
         got = ".".join(path[:depth]) or "<top level>"
         if isinstance(value, dict):
             options = ", ".join(sorted(value)[:12])
-            raise LookupError(f"no key {'.'.join(path)!r}: {got} has no {part!r} "
-                              f"(it has: {options})")
-        raise LookupError(f"no key {'.'.join(path)!r}: {got} is "
-                          f"{type(value).__name__}, cannot take {part!r}")
+            raise LookupError(
+                f"no key {'.'.join(path)!r}: {got} has no {part!r} (it has: {options})"
+            )
+        raise LookupError(
+            f"no key {'.'.join(path)!r}: {got} is {type(value).__name__}, cannot take {part!r}"
+        )
     return value
 
 
@@ -390,8 +439,10 @@ def format_value(value: Any, digits: int | None = None) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={format_value(v)}" for k, v in sorted(value.items()))
     if isinstance(value, list):
-        return ", ".join(f"({format_value(v, digits)})" if isinstance(v, list)
-                         else format_value(v, digits) for v in value)
+        return ", ".join(
+            f"({format_value(v, digits)})" if isinstance(v, list) else format_value(v, digits)
+            for v in value
+        )
     return str(value)
 
 
@@ -437,8 +488,9 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
     if entry.kind in ("highest", "lowest"):
         original_text = f"“{entry.original}”"
     else:
-        original_text = format_value(entry.original) + (entry.unit if _is_number(entry.original)
-                                                        else "")
+        original_text = format_value(entry.original) + (
+            entry.unit if _is_number(entry.original) else ""
+        )
     if entry.kind in ("highest", "lowest"):
         scores = {}
         for name, path in entry.candidates:
@@ -461,7 +513,8 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
             joiner = " < "
         reproduced = joiner.join(
             f"{n} {'never' if math.isinf(v) else f'{v:.{entry.digits}f}{entry.unit}'}"
-            for n, v in order)
+            for n, v in order
+        )
         status = "consistent" if agrees else "not consistent"
     else:
         value = lookup(payload, entry.key)
@@ -474,8 +527,7 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
         elif entry.kind == "set":
             if not isinstance(value, list):
                 raise TypeError(f"{'.'.join(entry.key)} is {value!r}, not a list")
-            agrees = (sorted(map(format_value, value))
-                      == sorted(map(format_value, entry.original)))
+            agrees = sorted(map(format_value, value)) == sorted(map(format_value, entry.original))
             reproduced = format_value(sorted(value, key=format_value))
         else:
             agrees = _normalise(value) == _normalise(entry.original)
@@ -484,8 +536,13 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
     reason = ""
     if status not in AGREEING:
         reason = entry.reason_for(profile) or "no reason recorded"
-    return LedgerRow(entry=entry, original_text=original_text, reproduced_text=reproduced,
-                     status=status, reason=reason)
+    return LedgerRow(
+        entry=entry,
+        original_text=original_text,
+        reproduced_text=reproduced,
+        status=status,
+        reason=reason,
+    )
 
 
 def summary_counts(rows: Sequence[LedgerRow]) -> dict[str, int]:
@@ -494,6 +551,7 @@ def summary_counts(rows: Sequence[LedgerRow]) -> dict[str, int]:
     for row in rows:
         counts[row.status] += 1
     counts["total"] = len(rows)
-    counts["unexplained"] = sum(1 for r in rows if not r.agrees
-                                and r.reason == "no reason recorded")
+    counts["unexplained"] = sum(
+        1 for r in rows if not r.agrees and r.reason == "no reason recorded"
+    )
     return counts

@@ -83,9 +83,12 @@ def coalesce_streams(outputs: list) -> list:
     merged = []
     for output in outputs:
         previous = merged[-1] if merged else None
-        if (output.get("output_type") == "stream" and previous is not None
-                and previous.get("output_type") == "stream"
-                and previous.get("name") == output.get("name")):
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
             previous["text"] = _text(previous["text"]) + _text(output["text"])
         else:
             merged.append(output)
@@ -106,8 +109,9 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
 
 
 def _code_without_magics(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
 
 
 def imported_helpers(source: str, helpers_dir: Path = HELPERS_DIR) -> set[Path]:
@@ -155,8 +159,12 @@ def _authored_cells(nb: nbformat.NotebookNode) -> list:
     return [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
 
 
-def fingerprint(notebook: Path, profile: str, helpers_dir: Path = HELPERS_DIR,
-                extra_files: Sequence[Path] = FINGERPRINT_FILES) -> str:
+def fingerprint(
+    notebook: Path,
+    profile: str,
+    helpers_dir: Path = HELPERS_DIR,
+    extra_files: Sequence[Path] = FINGERPRINT_FILES,
+) -> str:
     """SHA-256 over what determines a notebook's outputs (see the module docstring)."""
     nb = nbformat.read(notebook, as_version=4)
     cells = _authored_cells(nb)
@@ -200,8 +208,16 @@ def _write_stamps(path: Path, stamps: dict) -> None:
     atomic_write(path, json.dumps(stamps, indent=2, sort_keys=True) + "\n")
 
 
-RUN_RECORD_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "matplotlib",
-                       "papermill", "nbval", "ipykernel")
+RUN_RECORD_PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "matplotlib",
+    "papermill",
+    "nbval",
+    "ipykernel",
+)
 
 
 def _cpu_model() -> str:
@@ -227,8 +243,12 @@ def environment_record() -> dict:
             packages[name] = version(name)
         except PackageNotFoundError:
             packages[name] = "not installed"
-    return {"python": platform.python_version(), "packages": packages,
-            "cpu": _cpu_model(), "cores": os.cpu_count()}
+    return {
+        "python": platform.python_version(),
+        "packages": packages,
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+    }
 
 
 def run_record_path(profile: str) -> Path:
@@ -288,8 +308,14 @@ def kernel_environment(profile: str) -> dict[str, str]:
     return values
 
 
-def execute(notebook: Path, output: Path, profile: str, failed_dir: Path | None = None,
-            log_output: bool = True, env: Mapping[str, str] | None = None) -> None:
+def execute(
+    notebook: Path,
+    output: Path,
+    profile: str,
+    failed_dir: Path | None = None,
+    log_output: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> None:
     """Run ``notebook`` with papermill into ``output`` (atomically), stripped.
 
     The kernel runs in the notebook's own folder, as nbval's does, with
@@ -308,7 +334,8 @@ def execute(notebook: Path, output: Path, profile: str, failed_dir: Path | None 
     try:
         with environment({**kernel_environment(profile), **(env or {})}):
             papermill.execute_notebook(
-                str(notebook), str(tmp),
+                str(notebook),
+                str(tmp),
                 parameters={"profile": profile},
                 kernel_name=KERNEL_NAME,
                 cwd=str(notebook.parent),
@@ -332,8 +359,12 @@ def execute(notebook: Path, output: Path, profile: str, failed_dir: Path | None 
     write_notebook(nb, output)
 
 
-def run_all(profile: str, notebooks: Sequence[Path] | None = None, force: bool = False,
-            log_output: bool = True) -> int:
+def run_all(
+    profile: str,
+    notebooks: Sequence[Path] | None = None,
+    force: bool = False,
+    log_output: bool = True,
+) -> int:
     """Run the (given or all) notebooks for ``profile``; return the number that failed."""
     get_profile(profile)
     notebooks = list(notebooks) if notebooks else list_notebooks()
@@ -363,8 +394,11 @@ def run_all(profile: str, notebooks: Sequence[Path] | None = None, force: bool =
         print(f"{head}: done in {wall_time:.1f} s -> {relative(out)}", flush=True)
     elapsed = time.perf_counter() - total_start
     if failures:
-        print(f"{len(failures)} notebook(s) failed: {', '.join(failures)} "
-              f"(the others' outputs are kept); total {elapsed:.1f} s", flush=True)
+        print(
+            f"{len(failures)} notebook(s) failed: {', '.join(failures)} "
+            f"(the others' outputs are kept); total {elapsed:.1f} s",
+            flush=True,
+        )
     else:
         print(f"all {len(notebooks)} notebook(s) up to date; total {elapsed:.1f} s", flush=True)
     return len(failures)
@@ -381,15 +415,18 @@ def _resolve(names: Sequence[str]) -> list[Path]:
             continue
         matches = [p for p in available if p.name.startswith(name)]
         if len(matches) != 1:
-            raise SystemExit(f"error: {name!r} matches {len(matches)} notebooks; "
-                             f"choose from {', '.join(p.name for p in available)}")
+            raise SystemExit(
+                f"error: {name!r} matches {len(matches)} notebooks; "
+                f"choose from {', '.join(p.name for p in available)}"
+            )
         chosen.append(matches[0])
     return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.pipeline",
-                                     description="Run or strip the coursework notebooks.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.pipeline", description="Run or strip the coursework notebooks."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run_cmd = sub.add_parser("run", help="execute notebooks (incrementally)")
     run_cmd.add_argument("--profile", default="default")
@@ -413,8 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="    %(message)s", stream=sys.stdout)
         logging.getLogger("papermill").setLevel(logging.INFO)
-    failed = run_all(args.profile, _resolve(args.notebooks), force=args.force,
-                     log_output=not args.quiet)
+    failed = run_all(
+        args.profile, _resolve(args.notebooks), force=args.force, log_output=not args.quiet
+    )
     return 1 if failed else 0
 
 

@@ -34,9 +34,11 @@ def stub_source(notebook: str, number: int, task: str) -> str:
     """The code of an exercise stub: comments, then the raise."""
     what = task or "write the code for this cell"
     message = f"TO DO (exercise {number} of {notebook}): {what}"
-    return (f"# Exercise {number}: {what}\n"
-            "# Replace this cell with your code; the cells after it use its results.\n"
-            f"raise NotImplementedError({json.dumps(message)})\n")
+    return (
+        f"# Exercise {number}: {what}\n"
+        "# Replace this cell with your code; the cells after it use its results.\n"
+        f"raise NotImplementedError({json.dumps(message)})\n"
+    )
 
 
 def student_notebook(notebook: dict, name: str) -> tuple[dict, int]:
@@ -79,8 +81,11 @@ def write_student_version(notebooks: list[Path], out_dir: Path = STUDENT_DIR) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.student", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.student",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.parse_args(argv)
     for line in write_student_version(sorted(NOTEBOOKS_DIR.glob("*.ipynb"))):
         print(line)

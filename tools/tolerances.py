@@ -49,21 +49,27 @@ NUMPY_SIMD_GROUPS = "X86_V4 AVX512_ICL AVX512_SPR X86_V3"
 
 #: Each variant: the environment its kernels get, and what it stands for.
 VARIANTS: dict[str, dict[str, Any]] = {
-    "threads-1": {"env": {"OPENBLAS_NUM_THREADS": "1"},
-                  "about": "OpenBLAS with 1 thread (a grader with another core count)"},
-    "threads-4": {"env": {"OPENBLAS_NUM_THREADS": "4"},
-                  "about": "OpenBLAS with 4 threads"},
-    "numpy-no-avx": {"env": {"NPY_DISABLE_CPU_FEATURES": NUMPY_SIMD_GROUPS},
-                     "about": "NumPy without its AVX2/AVX-512 loops (other SIMD paths)"},
+    "threads-1": {
+        "env": {"OPENBLAS_NUM_THREADS": "1"},
+        "about": "OpenBLAS with 1 thread (a grader with another core count)",
+    },
+    "threads-4": {"env": {"OPENBLAS_NUM_THREADS": "4"}, "about": "OpenBLAS with 4 threads"},
+    "numpy-no-avx": {
+        "env": {"NPY_DISABLE_CPU_FEATURES": NUMPY_SIMD_GROUPS},
+        "about": "NumPy without its AVX2/AVX-512 loops (other SIMD paths)",
+    },
     "seed-1": {"env": {SEED_OFFSET_VARIABLE: "1"}, "about": "every training seed + 1"},
     "seed-2": {"env": {SEED_OFFSET_VARIABLE: "2"}, "about": "every training seed + 2"},
     "seed-3": {"env": {SEED_OFFSET_VARIABLE: "3"}, "about": "every training seed + 3"},
     # Not re-run but recorded: the results committed before this repository's host changed
     # (git show 3634a44:results/<notebook>.json, same pins, same 2 threads, another CPU
     # of the AMD EPYC family) - the other machine a grader's run most resembles.
-    "previous-host": {"env": {}, "recorded_from": "3634a44",
-                      "about": "the committed run of the previous host (same pins and threads, "
-                               "another CPU); recorded from git, not re-run"},
+    "previous-host": {
+        "env": {},
+        "recorded_from": "3634a44",
+        "about": "the committed run of the previous host (same pins and threads, "
+        "another CPU); recorded from git, not re-run",
+    },
 }
 MACHINE_VARIANTS = ("threads-1", "threads-4", "numpy-no-avx")
 #: Notebooks whose numbers come from training (01 and 02 are exact arithmetic).
@@ -82,22 +88,35 @@ def measure(variant: str, notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> int:
         return copy_recorded(variant)
     out = variant_dir(variant)
     # report: a seed variant is *meant* to differ from the committed run; say so, go on
-    env = {**VARIANTS[variant]["env"], RESULTS_DIR_VARIABLE: str(out / "results"),
-           verify.MODE_VARIABLE: "report"}
+    env = {
+        **VARIANTS[variant]["env"],
+        RESULTS_DIR_VARIABLE: str(out / "results"),
+        verify.MODE_VARIABLE: "report",
+    }
     failed = 0
     for path in pipeline._resolve(list(notebooks)):
         start = time.perf_counter()
         print(f"[{variant}] {path.name} ...", flush=True)
         try:
-            pipeline.execute(path, out / "notebooks" / path.name, "default",
-                             failed_dir=out / "failed", log_output=False, env=env)
+            pipeline.execute(
+                path,
+                out / "notebooks" / path.name,
+                "default",
+                failed_dir=out / "failed",
+                log_output=False,
+                env=env,
+            )
         except pipeline.NotebookFailed as exc:
             print(f"[{variant}] FAILED: {exc}", flush=True)
             failed += 1
             continue
         print(f"[{variant}] {path.name} done in {time.perf_counter() - start:.0f} s", flush=True)
-    record = {"variant": variant, "env": VARIANTS[variant]["env"],
-              "machine": pipeline.environment_record(), "blas": blas_record(env)}
+    record = {
+        "variant": variant,
+        "env": VARIANTS[variant]["env"],
+        "machine": pipeline.environment_record(),
+        "blas": blas_record(env),
+    }
     (out / "variant.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return failed
 
@@ -110,8 +129,13 @@ def copy_recorded(variant: str) -> int:
     out = variant_dir(variant) / "results"
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(RESULTS_DIR.glob("0*.json")):
-        text = subprocess.run(["git", "show", f"{commit}:results/{path.name}"], cwd=RESULTS_DIR,
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["git", "show", f"{commit}:results/{path.name}"],
+            cwd=RESULTS_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         (out / path.name).write_text(text, encoding="utf-8")
     print(f"[{variant}] results of {commit} copied to {relative(out)}", flush=True)
     return 0
@@ -121,11 +145,14 @@ def blas_record(env: Mapping[str, str]) -> list[dict]:
     """threadpoolctl's view (library, version, kernel, threads) under ``env``."""
     import subprocess
 
-    code = ("import json, numpy, scipy.linalg, threadpoolctl;"
-            "print(json.dumps(threadpoolctl.threadpool_info()))")
+    code = (
+        "import json, numpy, scipy.linalg, threadpoolctl;"
+        "print(json.dumps(threadpoolctl.threadpool_info()))"
+    )
     with pipeline.environment(env):
-        text = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              check=True).stdout
+        text = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
     keep = ("internal_api", "version", "architecture", "num_threads", "prefix")
     return [{k: v for k, v in pool.items() if k in keep} for pool in json.loads(text)]
 
@@ -161,15 +188,17 @@ def is_choice(leaf: str) -> bool:
     return any(part.startswith(CHOICE_PARTS) for part in leaf.split("/"))
 
 
-def derive_rule(committed: Any, observed: Mapping[str, Any], choice: bool = False
-                ) -> dict | None:
+def derive_rule(committed: Any, observed: Mapping[str, Any], choice: bool = False) -> dict | None:
     """The rule for one leaf from its committed value and each variant's value.
 
     ``None`` when no variant moved it beyond the numerical comparison (the default).
     ``choice``: compare as a choice (``one_of``) even if the values are numbers.
     """
-    numeric = (not choice and verify.is_number(committed)
-               and all(verify.is_number(v) for v in observed.values()))
+    numeric = (
+        not choice
+        and verify.is_number(committed)
+        and all(verify.is_number(v) for v in observed.values())
+    )
     if numeric:
         moves = {name: abs(float(value) - float(committed)) for name, value in observed.items()}
         default = {"kind": "numerical" if isinstance(committed, float) else "exact"}
@@ -177,16 +206,22 @@ def derive_rule(committed: Any, observed: Mapping[str, Any], choice: bool = Fals
             return None
         largest = max(moves.values())
         tolerance = max(SAFETY * largest, RELATIVE_FLOOR * abs(float(committed)))
-        return {"kind": "abs", "tolerance": float(f"{tolerance:.3g}"),
-                "moves": {name: float(f"{move:.3g}") for name, move in moves.items()}}
+        return {
+            "kind": "abs",
+            "tolerance": float(f"{tolerance:.3g}"),
+            "moves": {name: float(f"{move:.3g}") for name, move in moves.items()},
+        }
     if all(value == committed for value in observed.values()):
         return None
     values = [committed]
     for value in observed.values():
         if value not in values:
             values.append(value)
-    return {"kind": "one_of", "values": values,
-            "moved_in": sorted(name for name, value in observed.items() if value != committed)}
+    return {
+        "kind": "one_of",
+        "values": values,
+        "moved_in": sorted(name for name, value in observed.items() if value != committed),
+    }
 
 
 def peer_name(leaf: str) -> str:
@@ -211,8 +246,11 @@ def widen_to_peers(leaves: dict[str, dict]) -> None:
         if rule["kind"] != "abs":
             continue
         peers = sorted(by_peer[peer_name(leaf)])
-        median = peers[len(peers) // 2] if len(peers) % 2 else (
-            (peers[len(peers) // 2 - 1] + peers[len(peers) // 2]) / 2)
+        median = (
+            peers[len(peers) // 2]
+            if len(peers) % 2
+            else ((peers[len(peers) // 2 - 1] + peers[len(peers) // 2]) / 2)
+        )
         rule["peer_median_move"] = float(f"{median:.3g}")
         rule["tolerance"] = float(f"{max(rule['tolerance'], SAFETY * median):.3g}")
 
@@ -223,12 +261,15 @@ def derive(notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> dict:
     used: set[str] = set()
     for path in pipeline._resolve(list(notebooks)):
         name = results_name(path)
-        committed = verify.flatten(json.loads(
-            (RESULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))["results"])
+        committed = verify.flatten(
+            json.loads((RESULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))["results"]
+        )
         measured = measured_results(name)
         if not measured:
-            raise SystemExit(f"error: no measurement of {name} under {relative(MEASURE_DIR)}: "
-                             f"run `python -m tools.tolerances measure` first")
+            raise SystemExit(
+                f"error: no measurement of {name} under {relative(MEASURE_DIR)}: "
+                f"run `python -m tools.tolerances measure` first"
+            )
         used |= measured.keys()
         leaves = {}
         for leaf, value in committed.items():
@@ -244,14 +285,19 @@ def derive(notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> dict:
     return {
         "schema_version": 1,
         "generated_by": "make tolerances (tools/tolerances.py); do not edit by hand",
-        "method": (f"tolerance = {SAFETY:g} x the larger of the value's own largest move over "
-                   f"the variants and the median largest move of its peers (the values of "
-                   f"the same name in the same notebook that moved), at least "
-                   f"{RELATIVE_FLOOR:g} of the value; a value no variant moved is compared "
-                   f"exactly or to 1e-9 relative; a choice that moved must be one of the "
-                   f"outcomes seen"),
-        "variants": {name: {"env": VARIANTS[name]["env"], "about": VARIANTS[name]["about"]}
-                     for name in VARIANTS if name in used},
+        "method": (
+            f"tolerance = {SAFETY:g} x the larger of the value's own largest move over "
+            f"the variants and the median largest move of its peers (the values of "
+            f"the same name in the same notebook that moved), at least "
+            f"{RELATIVE_FLOOR:g} of the value; a value no variant moved is compared "
+            f"exactly or to 1e-9 relative; a choice that moved must be one of the "
+            f"outcomes seen"
+        ),
+        "variants": {
+            name: {"env": VARIANTS[name]["env"], "about": VARIANTS[name]["about"]}
+            for name in VARIANTS
+            if name in used
+        },
         "notebooks": rules,
     }
 
@@ -266,8 +312,9 @@ def add_conclusion_rules(rules: dict[str, dict]) -> None:
         paths = [folder / f"{name}.json" for name in CONCLUSION_NOTEBOOKS]
         if not all(path.is_file() for path in paths):
             return None
-        return {path.stem: json.loads(path.read_text(encoding="utf-8"))["results"]
-                for path in paths}
+        return {
+            path.stem: json.loads(path.read_text(encoding="utf-8"))["results"] for path in paths
+        }
 
     committed = decide_conclusions(payloads(RESULTS_DIR))
     observed: dict[str, dict[str, str]] = {item_id: {} for item_id in committed}
@@ -307,26 +354,42 @@ def summary_markdown(document: Mapping) -> str:
         "Variants measured (each a full re-run of the notebooks at the default profile):",
         "",
     ]
-    lines += [f"- `{name}`: {info['about']}"
-              + (" (`" + " ".join(f"{k}={v}" for k, v in info["env"].items()) + "`)"
-                 if info["env"] else "")
-              for name, info in document["variants"].items()]
-    lines += ["", "A value not listed below moved in no variant: it is compared exactly "
-              "(integers, strings) or to 1e-9 relative (floats).", ""]
+    lines += [
+        f"- `{name}`: {info['about']}"
+        + (
+            " (`" + " ".join(f"{k}={v}" for k, v in info["env"].items()) + "`)"
+            if info["env"]
+            else ""
+        )
+        for name, info in document["variants"].items()
+    ]
+    lines += [
+        "",
+        "A value not listed below moved in no variant: it is compared exactly "
+        "(integers, strings) or to 1e-9 relative (floats).",
+        "",
+    ]
     for notebook, leaves in document["notebooks"].items():
-        committed = verify.flatten(json.loads(
-            (RESULTS_DIR / f"{notebook}.json").read_text(encoding="utf-8"))["results"])
-        lines += [f"## {notebook}", "",
-                  f"{len(leaves)} of {len(committed)} values moved in some variant.", ""]
+        committed = verify.flatten(
+            json.loads((RESULTS_DIR / f"{notebook}.json").read_text(encoding="utf-8"))["results"]
+        )
+        lines += [
+            f"## {notebook}",
+            "",
+            f"{len(leaves)} of {len(committed)} values moved in some variant.",
+            "",
+        ]
         if not leaves:
             continue
-        lines += ["| value | committed | " + " | ".join(f"move: {v}" for v in variants)
-                  + " | peers' median move | allowed |",
-                  "|---|---|" + "---|" * len(variants) + "---|---|"]
+        lines += [
+            "| value | committed | "
+            + " | ".join(f"move: {v}" for v in variants)
+            + " | peers' median move | allowed |",
+            "|---|---|" + "---|" * len(variants) + "---|---|",
+        ]
         for leaf, rule in sorted(leaves.items()):
             if rule["kind"] == "abs":
-                moves = [f"{rule['moves'][v]:.3g}" if v in rule["moves"] else "-"
-                         for v in variants]
+                moves = [f"{rule['moves'][v]:.3g}" if v in rule["moves"] else "-" for v in variants]
                 allowed = f"± {rule['tolerance']:.3g}"
                 peers = f"{rule['peer_median_move']:.3g}"
             else:
@@ -334,8 +397,9 @@ def summary_markdown(document: Mapping) -> str:
                 allowed = "one of " + ", ".join(f"`{value}`" for value in rule["values"])
                 peers = "-"
             shown = committed.get(leaf, "(decided from the results)")
-            lines.append(f"| `{leaf}` | {shown!r} | " + " | ".join(moves)
-                         + f" | {peers} | {allowed} |")
+            lines.append(
+                f"| `{leaf}` | {shown!r} | " + " | ".join(moves) + f" | {peers} | {allowed} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -349,19 +413,30 @@ def derive_and_write(path: Path = TOLERANCES_FILE) -> None:
     SUMMARY_FILE.write_text(summary_markdown(document), encoding="utf-8")
     for notebook, leaves in document["notebooks"].items():
         kinds = [rule["kind"] for rule in leaves.values()]
-        print(f"{notebook}: {kinds.count('abs')} trained numbers with a tolerance, "
-              f"{kinds.count('one_of')} trained choices")
-    print(f"wrote {relative(path)} and {relative(SUMMARY_FILE)} from "
-          f"{len(document['variants'])} variants")
+        print(
+            f"{notebook}: {kinds.count('abs')} trained numbers with a tolerance, "
+            f"{kinds.count('one_of')} trained choices"
+        )
+    print(
+        f"wrote {relative(path)} and {relative(SUMMARY_FILE)} from "
+        f"{len(document['variants'])} variants"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.tolerances", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.tolerances",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("measure", help="run the notebooks under variants")
-    run.add_argument("variants", nargs="*", default=list(VARIANTS),
-                     help=f"which (default: all): {', '.join(VARIANTS)}")
+    run.add_argument(
+        "variants",
+        nargs="*",
+        default=list(VARIANTS),
+        help=f"which (default: all): {', '.join(VARIANTS)}",
+    )
     run.add_argument("--notebooks", nargs="+", default=list(MEASURED_NOTEBOOKS))
     sub.add_parser("derive", help=f"write {relative(TOLERANCES_FILE)} from the measurements")
     args = parser.parse_args(argv)

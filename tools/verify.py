@@ -30,32 +30,57 @@ from tools.tolerances import VARIANTS, blas_record, variant_dir
 
 VERIFY_DIR = BUILD_DIR / "verify"
 MATRIX_VARIANTS = ("threads-1", "threads-4", "numpy-no-avx")
-NBVAL_ARGS = ("-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
-              ".nbval-sanitize.cfg", "-p", "no:cacheprovider")
+NBVAL_ARGS = (
+    "-m",
+    "pytest",
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    ".nbval-sanitize.cfg",
+    "-p",
+    "no:cacheprovider",
+)
 
 
 def machine_lines(env: Mapping[str, str]) -> list[str]:
     """What a grader needs to know about the machine the check ran on."""
     record = environment_record()
-    lines = [f"machine: {record['cpu']}, {record['cores']} cores, Python {record['python']}, "
-             f"numpy {record['packages']['numpy']}, scikit-learn "
-             f"{record['packages']['scikit-learn']}"]
+    lines = [
+        f"machine: {record['cpu']}, {record['cores']} cores, Python {record['python']}, "
+        f"numpy {record['packages']['numpy']}, scikit-learn "
+        f"{record['packages']['scikit-learn']}"
+    ]
     for pool in blas_record(env):
         if pool.get("internal_api") in ("openblas", "mkl", "blis", "accelerate"):
-            lines.append(f"BLAS: {pool['internal_api']} {pool.get('version')} "
-                         f"({pool.get('prefix')}), kernel {pool.get('architecture')}, "
-                         f"{pool.get('num_threads')} threads")
-    settings = {k: v for k, v in os.environ.items() | env.items()
-                if k in ("OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES",
-                         "OMP_NUM_THREADS")}
-    lines.append("settings: " + (", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
-                                 or "none of OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE, "
-                                    "NPY_DISABLE_CPU_FEATURES set"))
+            lines.append(
+                f"BLAS: {pool['internal_api']} {pool.get('version')} "
+                f"({pool.get('prefix')}), kernel {pool.get('architecture')}, "
+                f"{pool.get('num_threads')} threads"
+            )
+    settings = {
+        k: v
+        for k, v in os.environ.items() | env.items()
+        if k
+        in (
+            "OPENBLAS_NUM_THREADS",
+            "OPENBLAS_CORETYPE",
+            "NPY_DISABLE_CPU_FEATURES",
+            "OMP_NUM_THREADS",
+        )
+    }
+    lines.append(
+        "settings: "
+        + (
+            ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
+            or "none of OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE, NPY_DISABLE_CPU_FEATURES set"
+        )
+    )
     return lines
 
 
-def run_nbval(env: Mapping[str, str], log: Path, verbose: bool = True,
-              notebooks: Sequence[str] = ()) -> int:
+def run_nbval(
+    env: Mapping[str, str], log: Path, verbose: bool = True, notebooks: Sequence[str] = ()
+) -> int:
     """nbval on the committed notebooks under ``env``; verdicts appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     log.unlink(missing_ok=True)
@@ -76,30 +101,39 @@ def read_verdicts(log: Path) -> dict[str, dict]:
 
 
 def summary_lines(verdicts: Mapping[str, dict]) -> list[str]:
-    rows = ["| notebook | exact | numerical (1e-9) | trained (tolerance) | choices | verdict |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| notebook | exact | numerical (1e-9) | trained (tolerance) | choices | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, entry in sorted(verdicts.items()):
         c = entry["counts"]
         verdict = "agrees" if not entry["failures"] else f"{len(entry['failures'])} differ"
-        rows.append(f"| {name} | {c['exact']} | {c['numerical']} | {c['abs']} | "
-                    f"{c['one_of']} | {verdict} |")
+        rows.append(
+            f"| {name} | {c['exact']} | {c['numerical']} | {c['abs']} | {c['one_of']} | {verdict} |"
+        )
     return rows
 
 
-def verify(env: Mapping[str, str] | None = None, notebooks: Sequence[str] = (),
-           verbose: bool = True) -> int:
+def verify(
+    env: Mapping[str, str] | None = None, notebooks: Sequence[str] = (), verbose: bool = True
+) -> int:
     env = dict(env or {})
     print("\n".join(machine_lines(env)), flush=True)
     rules = load_tolerances()
     n_rules = sum(len(leaves) for leaves in rules.values())
-    print(f"tolerances: {n_rules} trained values in results/tolerances.json "
-          f"(measured by make tolerances); every other value compared exactly", flush=True)
+    print(
+        f"tolerances: {n_rules} trained values in results/tolerances.json "
+        f"(measured by make tolerances); every other value compared exactly",
+        flush=True,
+    )
     log = VERIFY_DIR / "verdicts.jsonl"
     code = run_nbval(env, log, verbose=verbose, notebooks=notebooks)
     print("\nWhat the notebooks' verification cells compared against the committed run:")
     print("\n".join(summary_lines(read_verdicts(log))))
-    print("Outputs compared as text by nbval: every cell's, except the digits after '≈' "
-          "(trained numbers, compared in the table above).")
+    print(
+        "Outputs compared as text by nbval: every cell's, except the digits after '≈' "
+        "(trained numbers, compared in the table above)."
+    )
     print("make verify: " + ("PASSED" if code == 0 else f"FAILED (pytest exit {code})"))
     return code
 
@@ -108,8 +142,10 @@ def matrix(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     results = []
     for variant in variants:
         # the run's results are kept where `make tolerances` looks for this variant's
-        env = {**VARIANTS[variant]["env"],
-               RESULTS_DIR_VARIABLE: str(variant_dir(variant) / "results")}
+        env = {
+            **VARIANTS[variant]["env"],
+            RESULTS_DIR_VARIABLE: str(variant_dir(variant) / "results"),
+        }
         print(f"== {variant}: {VARIANTS[variant]['about']}", flush=True)
         print("\n".join(machine_lines(env)), flush=True)
         log = VERIFY_DIR / f"verdicts-{variant}.jsonl"
@@ -122,18 +158,24 @@ def matrix(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     for variant, code, verdicts, seconds in results:
         env = " ".join(f"{k}={v}" for k, v in VARIANTS[variant]["env"].items())  # as measured
         agree = sum(not v["failures"] for v in verdicts.values())
-        print(f"| {variant} | `{env}` | {'passed' if code == 0 else 'FAILED'} | "
-              f"{agree} of {len(verdicts)} agree | {seconds:.0f} s |")
+        print(
+            f"| {variant} | `{env}` | {'passed' if code == 0 else 'FAILED'} | "
+            f"{agree} of {len(verdicts)} agree | {seconds:.0f} s |"
+        )
     return 0 if all(code == 0 for _, code, _, _ in results) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.verify",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--matrix", action="store_true", help="run the variant matrix")
     parser.add_argument("--quiet", action="store_true", help="one line per notebook")
-    parser.add_argument("--variants", nargs="+", default=list(MATRIX_VARIANTS),
-                        choices=list(VARIANTS))
+    parser.add_argument(
+        "--variants", nargs="+", default=list(MATRIX_VARIANTS), choices=list(VARIANTS)
+    )
     parser.add_argument("notebooks", nargs="*", help="notebook paths (default: all)")
     args = parser.parse_args(argv)
     if args.matrix:

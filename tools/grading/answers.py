@@ -34,8 +34,10 @@ from tools.grading.questions import ITEMS, ITEMS_BY_ID, TABLES, Item
 MAX_BYTES = 64 * 1024
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_KEY_LINE = re.compile(r"""^\s*((?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+)"""
-                       r"""(?:\s*\.\s*(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+))*)\s*=""")
+_KEY_LINE = re.compile(
+    r"""^\s*((?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+)"""
+    r"""(?:\s*\.\s*(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_-]+))*)\s*="""
+)
 _KEY_PART = re.compile(r""""([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+)""")
 _PARSER_LINE = re.compile(r"at line (\d+)")
 
@@ -81,8 +83,11 @@ def read_answers(path: Path | str) -> Answers:
     except OSError as exc:
         return _unusable(source, f"cannot read {source}: {exc.strerror or exc}")
     if len(raw) > MAX_BYTES:
-        return _unusable(source, f"{source} is larger than the {MAX_BYTES // 1024} KiB limit "
-                                 "for an answers file: not read")
+        return _unusable(
+            source,
+            f"{source} is larger than the {MAX_BYTES // 1024} KiB limit "
+            "for an answers file: not read",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -129,13 +134,17 @@ def _parse_tolerantly(text: str) -> tuple[dict, dict[str, str]]:
             part = tomllib.loads(chunk, parse_float=Decimal)
         except tomllib.TOMLDecodeError as exc:
             message = _shift_line(str(exc), first_line - 1)
-            where = f"table [{header}] (from line {first_line})" if header else \
-                "the lines before the first table"
+            where = (
+                f"table [{header}] (from line {first_line})"
+                if header
+                else "the lines before the first table"
+            )
             broken[header] = f"{where} is not valid TOML: {message}"
             continue
         for clash in _merge(data, part):
-            broken.setdefault(clash, f"key or table {clash!r} (near line {first_line}) "
-                                     "is defined twice")
+            broken.setdefault(
+                clash, f"key or table {clash!r} (near line {first_line}) is defined twice"
+            )
     return data, broken
 
 
@@ -171,9 +180,14 @@ def _merge(into: dict, part: dict, prefix: str = "") -> list[str]:
 
 def _split_key(dotted: str) -> list[str]:
     """``'a."b.c".d'`` -> ``["a", "b.c", "d"]`` (bare or quoted TOML key parts)."""
-    return [m.group(1) if m.group(1) is not None else
-            m.group(2) if m.group(2) is not None else m.group(3)
-            for m in _KEY_PART.finditer(dotted)]
+    return [
+        m.group(1)
+        if m.group(1) is not None
+        else m.group(2)
+        if m.group(2) is not None
+        else m.group(3)
+        for m in _KEY_PART.finditer(dotted)
+    ]
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -209,13 +223,16 @@ def _check_item(item: Item, data: dict, broken: dict[str, str], answers: Answers
     parts = item.table.split(".")
     node: Any = data
     for depth, part in enumerate(parts):
-        prefix = ".".join(parts[:depth + 1])
+        prefix = ".".join(parts[: depth + 1])
         if prefix in broken:
             answers.problems[item.id] = f"not graded: {broken[prefix]}"
             return
         if not isinstance(node, dict) or part not in node:
-            answers.problems[item.id] = (f"not graded: {broken['']}" if "" in broken else
-                                         f"missing: no [{item.table}] table with {item.key!r}")
+            answers.problems[item.id] = (
+                f"not graded: {broken['']}"
+                if "" in broken
+                else f"missing: no [{item.table}] table with {item.key!r}"
+            )
             return
         node = node[part]
     if not isinstance(node, dict):
@@ -263,8 +280,10 @@ def as_fraction(raw: Any) -> Fraction:
     """A TOML number as an exact Fraction; :class:`InvalidValue` for anything else."""
     if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
         if isinstance(raw, str):
-            raise InvalidValue(f"a string where a number belongs ({_given_text(raw)}): "
-                               "write the number without quotes")
+            raise InvalidValue(
+                f"a string where a number belongs ({_given_text(raw)}): "
+                "write the number without quotes"
+            )
         raise InvalidValue(f"expected a number, got {_kind_of(raw)}")
     if isinstance(raw, Decimal) and not raw.is_finite():
         raise InvalidValue(f"{raw} is not a finite number")
@@ -277,13 +296,17 @@ def check_value(item: Item, raw: Any) -> Any:
         return as_fraction(raw)
     if item.value_type == "vector2":
         if not isinstance(raw, list) or len(raw) != 2:
-            raise InvalidValue(f"expected a list of two numbers [w1, w2], got {_kind_of(raw)}"
-                               + (f" of length {len(raw)}" if isinstance(raw, list) else ""))
+            raise InvalidValue(
+                f"expected a list of two numbers [w1, w2], got {_kind_of(raw)}"
+                + (f" of length {len(raw)}" if isinstance(raw, list) else "")
+            )
         return tuple(as_fraction(v) for v in raw)
     if item.value_type == "letters":
         if not isinstance(raw, list) or not raw:
-            raise InvalidValue(f'expected a list of point letters like ["B", "C"], got '
-                               f"{_kind_of(raw) if raw != [] else 'an empty list'}")
+            raise InvalidValue(
+                f'expected a list of point letters like ["B", "C"], got '
+                f"{_kind_of(raw) if raw != [] else 'an empty list'}"
+            )
         letters = []
         for value in raw:
             if not isinstance(value, str) or not re.fullmatch(r"\s*[A-Za-z]\s*", value):
@@ -299,8 +322,10 @@ def check_value(item: Item, raw: Any) -> Any:
         return int(value)
     if item.value_type == "choice":
         if not isinstance(raw, str) or raw.strip().lower() not in item.options:
-            raise InvalidValue(f"expected one of {', '.join(map(repr, item.options))}, "
-                               f"got {_kind_of(raw) if not isinstance(raw, str) else repr(raw)}")
+            raise InvalidValue(
+                f"expected one of {', '.join(map(repr, item.options))}, "
+                f"got {_kind_of(raw) if not isinstance(raw, str) else repr(raw)}"
+            )
         return raw.strip().lower()
     raise AssertionError(f"unknown value type {item.value_type!r}")
 
@@ -312,8 +337,11 @@ def _note_unknown_keys(data: dict, answers: Answers) -> None:
             continue  # a value where a table belongs is reported on its items
         table, _, key = path.rpartition(".")
         siblings = [item.key for item in ITEMS if item.table == table]
-        close = (difflib.get_close_matches(key, siblings, 1, 0.5) if siblings
-                 else difflib.get_close_matches(path, list(TABLES), 1, 0.5))
+        close = (
+            difflib.get_close_matches(key, siblings, 1, 0.5)
+            if siblings
+            else difflib.get_close_matches(path, list(TABLES), 1, 0.5)
+        )
         hint = f"; did you mean {close[0]!r}?" if close else ""
         line = answers.lines.get(path)
         where = f" (line {line})" if line else ""
@@ -325,8 +353,7 @@ def _leaf_paths(node: dict, prefix: str = "") -> list[str]:
     paths = []
     for key, value in node.items():
         path = f"{prefix}{key}"
-        if isinstance(value, dict) and any(t == path or t.startswith(path + ".")
-                                           for t in TABLES):
+        if isinstance(value, dict) and any(t == path or t.startswith(path + ".") for t in TABLES):
             paths += _leaf_paths(value, path + ".")
         else:
             paths.append(path)

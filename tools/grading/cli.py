@@ -45,8 +45,10 @@ class Grader:
     def write_reports(self, result: Grade, stem: str, out_dir: Path) -> list[Path]:
         """``<stem>.md`` and ``<stem>.html`` directly inside ``out_dir``."""
         written = []
-        for suffix, text in ((".md", markdown_report(result, self.spreads)),
-                             (".html", html_report(result, self.spreads))):
+        for suffix, text in (
+            (".md", markdown_report(result, self.spreads)),
+            (".html", html_report(result, self.spreads)),
+        ):
             target = inside(out_dir, stem + suffix)
             atomic_write_text(target, text)
             written.append(target)
@@ -80,12 +82,15 @@ def grade_folder(folder: Path, out_dir: Path = GRADING_DIR) -> int:
         grader.write_reports(result, stem, out_dir)
         rows.append((stem, result))
         problems = sum(1 for m in result.marks if m.status in ("missing", "invalid"))
-        print(f"{stem}: {result.total.normalize():f} / {result.max_total.normalize():f}"
-              + (f" ({problems} item(s) missing or unusable)" if problems else ""))
+        print(
+            f"{stem}: {result.total.normalize():f} / {result.max_total.normalize():f}"
+            + (f" ({problems} item(s) missing or unusable)" if problems else "")
+        )
     target = inside(out_dir, CSV_NAME)
     atomic_write_text(target, class_csv(rows))
-    print(f"graded {len(rows)} submission(s); reports and {relative(target)} in "
-          f"{relative(out_dir)}/")
+    print(
+        f"graded {len(rows)} submission(s); reports and {relative(target)} in {relative(out_dir)}/"
+    )
     return 0
 
 
@@ -106,8 +111,11 @@ def _from_environment(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.grading", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.grading",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     grade_cmd = commands.add_parser("grade", help="grade one answers file or a folder")
     grade_cmd.add_argument("--submission", default=_from_environment("SUBMISSION"))
@@ -131,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         return write_example()
 
     if bool(args.submission) == bool(args.submissions):
-        print("error: give exactly one of SUBMISSION=<answers.toml> or "
-              "SUBMISSIONS=<folder>", file=sys.stderr)
+        print(
+            "error: give exactly one of SUBMISSION=<answers.toml> or SUBMISSIONS=<folder>",
+            file=sys.stderr,
+        )
         return 2
     if args.submission:
         path = Path(args.submission)

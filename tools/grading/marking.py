@@ -109,8 +109,9 @@ def expected_text(value: Any) -> str:
 class _Marker:
     """Marks one submission; holds what error carried forward needs."""
 
-    def __init__(self, answers: Answers, reference: Reference, rubric: dict[str, Decimal],
-                 spreads: dict):
+    def __init__(
+        self, answers: Answers, reference: Reference, rubric: dict[str, Decimal], spreads: dict
+    ):
         self.answers = answers
         self.reference = reference
         self.rubric = rubric
@@ -119,10 +120,15 @@ class _Marker:
     def mark(self, item: Item, status: str, reason: str, expected: str | None = None) -> Mark:
         full = points_of(item, self.rubric)
         earned = status in ("correct", "carried forward")
-        return Mark(item=item, status=status, points=full if earned else Decimal(0),
-                    max_points=full,
-                    expected=expected or expected_text(self.reference.values[item.id]),
-                    given=self.answers.given.get(item.id, "—"), reason=reason)
+        return Mark(
+            item=item,
+            status=status,
+            points=full if earned else Decimal(0),
+            max_points=full,
+            expected=expected or expected_text(self.reference.values[item.id]),
+            given=self.answers.given.get(item.id, "—"),
+            reason=reason,
+        )
 
     def unusable(self, item: Item) -> Mark | None:
         """The mark of an item without a usable value, or None when it has one."""
@@ -145,20 +151,31 @@ class _Marker:
             return self.mark(item, "correct", "")
         if carried is not None and hand_close(given, Fraction(carried)):
             source = ", ".join(inputs) if inputs else "your own rounded earlier values"
-            return self.mark(item, "carried forward",
-                             f"error carried forward: wrong, but follows from {source} "
-                             f"(gives {number_text(carried)})")
-        hint = f"; from your own earlier values it would be {number_text(carried)}" \
-            if carried is not None and inputs else ""
-        return self.mark(item, "wrong", f"differs from {number_text(exact, 8)} by more than "
-                                        f"4 significant digits{hint}")
+            return self.mark(
+                item,
+                "carried forward",
+                f"error carried forward: wrong, but follows from {source} "
+                f"(gives {number_text(carried)})",
+            )
+        hint = (
+            f"; from your own earlier values it would be {number_text(carried)}"
+            if carried is not None and inputs
+            else ""
+        )
+        return self.mark(
+            item,
+            "wrong",
+            f"differs from {number_text(exact, 8)} by more than 4 significant digits{hint}",
+        )
 
     def backprop(self) -> list[Mark]:
         marks = []
         setup = self.reference.backprop
         ref = self.reference.values
-        given_prev = {n: (f"initial {n}", getattr(setup.initial, n), getattr(setup.initial, n))
-                      for n in BACKPROP_PARAMS}
+        given_prev = {
+            n: (f"initial {n}", getattr(setup.initial, n), getattr(setup.initial, n))
+            for n in BACKPROP_PARAMS
+        }
         for k, (x, y) in zip(BACKPROP_SAMPLES, setup.samples, strict=True):
             base = f"backprop.sample{k}"
             prev = Params(**{n: v for n, (_, v, _) in given_prev.items()})
@@ -168,8 +185,9 @@ class _Marker:
                 """The submission's value of ``name`` in this sample, else ``carried``."""
                 return self.answers.values.get(f"{base}.{name}", carried)
 
-            def wrong_inputs(names: list[str], base: str = base, k: int = k,
-                             prev_info: dict = given_prev) -> list[str]:
+            def wrong_inputs(
+                names: list[str], base: str = base, k: int = k, prev_info: dict = given_prev
+            ) -> list[str]:
                 """Labels of the named inputs whose used value is not the exact one
                 (parameter names are the previous parameters; others this sample's)."""
                 out = []
@@ -193,18 +211,30 @@ class _Marker:
             error_c = (y - y_pred) ** 2 / 2
             delta = y_pred - y
             slope = relu_grad(z1)
-            after = {"w2": prev.w2 - eta * delta * h, "b2": prev.b2 - eta * delta,
-                     "w1": prev.w1 - eta * delta * prev.w2 * slope * x,
-                     "b1": prev.b1 - eta * delta * prev.w2 * slope}
-            depends = {"z1": ["w1", "b1"], "h": ["z1"], "y_pred": ["w2", "b2", "h"],
-                       "error": ["y_pred"], "w2": ["w2", "y_pred", "h"], "b2": ["b2", "y_pred"],
-                       "w1": ["w1", "w2", "y_pred", "z1"], "b1": ["b1", "w2", "y_pred", "z1"]}
+            after = {
+                "w2": prev.w2 - eta * delta * h,
+                "b2": prev.b2 - eta * delta,
+                "w1": prev.w1 - eta * delta * prev.w2 * slope * x,
+                "b1": prev.b1 - eta * delta * prev.w2 * slope,
+            }
+            depends = {
+                "z1": ["w1", "b1"],
+                "h": ["z1"],
+                "y_pred": ["w2", "b2", "h"],
+                "error": ["y_pred"],
+                "w2": ["w2", "y_pred", "h"],
+                "b2": ["b2", "y_pred"],
+                "w1": ["w1", "w2", "y_pred", "z1"],
+                "b1": ["b1", "w2", "y_pred", "z1"],
+            }
             carried = {"z1": z1_c, "h": h_c, "y_pred": y_pred_c, "error": error_c, **after}
             for name in ("z1", "h", "y_pred", "error", "w1", "b1", "w2", "b2"):
                 item = _item(f"{base}.{name}")
                 marks.append(self.hand(item, carried[name], wrong_inputs(depends[name])))
-            given_prev = {n: (f"your sample-{k} {n}", own(n, after[n]), ref[f"{base}.{n}"])
-                          for n in BACKPROP_PARAMS}
+            given_prev = {
+                n: (f"your sample-{k} {n}", own(n, after[n]), ref[f"{base}.{n}"])
+                for n in BACKPROP_PARAMS
+            }
         return marks
 
     def svm(self) -> list[Mark]:
@@ -213,16 +243,20 @@ class _Marker:
             base = f"svm.problem{p}"
             w = self.answers.values.get(f"{base}.w")
             w_wrong = w is not None and not all(
-                hand_close(g, e) for g, e in zip(w, self.reference.values[f"{base}.w"],
-                                                 strict=True))
+                hand_close(g, e) for g, e in zip(w, self.reference.values[f"{base}.w"], strict=True)
+            )
             marks.append(self.vector(_item(f"{base}.w")))
             marks.append(self.hand(_item(f"{base}.b"), None, []))
             margin = None
             if w is not None and any(w):
                 margin = Fraction(2 / sqrt(float(w[0] ** 2 + w[1] ** 2)))
-            marks.append(self.hand(_item(f"{base}.margin"), margin,
-                                   [f"your w = [{', '.join(map(number_text, w))}]"]
-                                   if w_wrong else []))
+            marks.append(
+                self.hand(
+                    _item(f"{base}.margin"),
+                    margin,
+                    [f"your w = [{', '.join(map(number_text, w))}]"] if w_wrong else [],
+                )
+            )
             marks.append(self.exact(_item(f"{base}.support_vectors")))
         item = _item("svm.problem2.query_class")
         w = self.answers.values.get("svm.problem2.w")
@@ -251,8 +285,13 @@ class _Marker:
             return missing
         if self.answers.values[item.id] == self.reference.values[item.id]:
             return self.mark(item, "correct", "")
-        return self.mark(item, "wrong", "not the expected set of points"
-                         if item.value_type == "letters" else "not the expected answer")
+        return self.mark(
+            item,
+            "wrong",
+            "not the expected set of points"
+            if item.value_type == "letters"
+            else "not the expected answer",
+        )
 
     def choice_with_carry(self, item: Item, carried: Any, source: str) -> Mark:
         missing = self.unusable(item)
@@ -262,28 +301,43 @@ class _Marker:
         if given == self.reference.values[item.id]:
             return self.mark(item, "correct", "")
         if carried is not None and given == carried:
-            return self.mark(item, "carried forward",
-                             f"error carried forward: wrong, but follows from {source}")
+            return self.mark(
+                item, "carried forward", f"error carried forward: wrong, but follows from {source}"
+            )
         return self.mark(item, "wrong", "not the expected answer")
 
     # -- experiments against the measured spread
     def experiment(self, item: Item) -> Mark:
         spread: Spread = spread_for(item, self.spreads)
         reference = self.reference.values[item.id]
-        expected = expected_text(reference) if spread.kind != "abs" else \
-            f"{number_text(reference, 4)} {spread.text()}"
+        expected = (
+            expected_text(reference)
+            if spread.kind != "abs"
+            else f"{number_text(reference, 4)} {spread.text()}"
+        )
         if spread.kind == "one_of":
             expected = spread.text()
         missing = self.unusable(item)
         if missing:
-            return Mark(item, missing.status, Decimal(0), missing.max_points, expected,
-                        missing.given, missing.reason)
+            return Mark(
+                item,
+                missing.status,
+                Decimal(0),
+                missing.max_points,
+                expected,
+                missing.given,
+                missing.reason,
+            )
         given = self.answers.values[item.id]
         if spread.accepts(given, reference):
             return self.mark(item, "correct", "", expected)
         if item.value_type == "number" and spread.kind == "abs":
-            return self.mark(item, "wrong", "outside the spread: "
-                             + what_it_suggests(item, float(given), float(reference)), expected)
+            return self.mark(
+                item,
+                "wrong",
+                "outside the spread: " + what_it_suggests(item, float(given), float(reference)),
+                expected,
+            )
         return self.mark(item, "wrong", "not what a correct implementation finds", expected)
 
 
@@ -291,8 +345,9 @@ def _item(item_id: str) -> Item:
     return next(item for item in ITEMS if item.id == item_id)
 
 
-def grade(answers: Answers, reference: Reference, rubric: dict[str, Decimal],
-          spreads: dict) -> Grade:
+def grade(
+    answers: Answers, reference: Reference, rubric: dict[str, Decimal], spreads: dict
+) -> Grade:
     """Mark every item of ``answers`` (see the module docstring)."""
     marker = _Marker(answers, reference, rubric, spreads)
     marks: dict[str, Mark] = {}

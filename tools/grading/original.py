@@ -64,7 +64,7 @@ def _find_entry(item: Item, entries: list[LedgerEntry]) -> tuple[LedgerEntry, li
             if key == path:
                 return entry, []
             if path.startswith(key + "/"):
-                return entry, path[len(key) + 1:].split("/")
+                return entry, path[len(key) + 1 :].split("/")
     return None
 
 
@@ -86,8 +86,10 @@ def _convert(item: Item, entry: LedgerEntry, inner: list[str], reference: Refere
         return tuple(_number(v) for v in value)
     if item.value_type == "letters":
         problem = int(item.table[-1])
-        return frozenset(reference.svm_letters.get((problem, tuple(v)), str(v))
-                         if isinstance(v, list) else v for v in value)
+        return frozenset(
+            reference.svm_letters.get((problem, tuple(v)), str(v)) if isinstance(v, list) else v
+            for v in value
+        )
     if item.value_type == "class":
         return int(value)
     return str(value)

@@ -83,9 +83,16 @@ _BACKPROP_TEXT = {
 
 
 def _backprop_items() -> list[Item]:
-    return [Item(f"backprop.sample{k}.{name}", "number", f"sample {k}: {_BACKPROP_TEXT[name]}",
-                 f"backprop.{name}")
-            for k in BACKPROP_SAMPLES for name in BACKPROP_FORWARD + BACKPROP_PARAMS]
+    return [
+        Item(
+            f"backprop.sample{k}.{name}",
+            "number",
+            f"sample {k}: {_BACKPROP_TEXT[name]}",
+            f"backprop.{name}",
+        )
+        for k in BACKPROP_SAMPLES
+        for name in BACKPROP_FORWARD + BACKPROP_PARAMS
+    ]
 
 
 def _svm_items() -> list[Item]:
@@ -95,65 +102,138 @@ def _svm_items() -> list[Item]:
         items += [
             Item(f"{base}.w", "vector2", f"problem {p}: weight vector w = [w1, w2]", "svm.w"),
             Item(f"{base}.b", "number", f"problem {p}: bias b of w . x + b = 0", "svm.b"),
-            Item(f"{base}.margin", "number", f"problem {p}: margin width 2 / ||w||",
-                 "svm.margin"),
-            Item(f"{base}.support_vectors", "letters",
-                 f"problem {p}: support vectors, as the points' letters", "svm.support_vectors"),
+            Item(f"{base}.margin", "number", f"problem {p}: margin width 2 / ||w||", "svm.margin"),
+            Item(
+                f"{base}.support_vectors",
+                "letters",
+                f"problem {p}: support vectors, as the points' letters",
+                "svm.support_vectors",
+            ),
         ]
-    items.append(Item("svm.problem2.query_class", "class",
-                      "problem 2: class (1 or -1) of the query point (1, 3)", "svm.query_class"))
+    items.append(
+        Item(
+            "svm.problem2.query_class",
+            "class",
+            "problem 2: class (1 or -1) of the query point (1, 3)",
+            "svm.query_class",
+        )
+    )
     return items
 
 
 def _experiment_items() -> list[Item]:
-    items = [Item(f"experiments.scratch_test_accuracy.{a}/{i}", "number",
-                  f"from-scratch network, {a} activation, {i} initialisation: test accuracy "
-                  "(fraction 0..1)", "experiments.scratch_test_accuracy",
-                  notebook="03_scratch_nn", results_path=f"configs/{a}/{i}/test_accuracy")
-             for a in SCRATCH_ACTIVATIONS for i in SCRATCH_INITS]
-    items += [Item(f"experiments.fashion_test_accuracy.{a}", "number",
-                   f"Fashion-MNIST MLP, {a} activation: final test accuracy (fraction 0..1)",
-                   "experiments.fashion_test_accuracy",
-                   notebook="04_fashion_mlp_activations",
-                   results_path=f"final_epoch/{a}/test_accuracy")
-              for a in FASHION_ACTIVATIONS]
+    items = [
+        Item(
+            f"experiments.scratch_test_accuracy.{a}/{i}",
+            "number",
+            f"from-scratch network, {a} activation, {i} initialisation: test accuracy "
+            "(fraction 0..1)",
+            "experiments.scratch_test_accuracy",
+            notebook="03_scratch_nn",
+            results_path=f"configs/{a}/{i}/test_accuracy",
+        )
+        for a in SCRATCH_ACTIVATIONS
+        for i in SCRATCH_INITS
+    ]
+    items += [
+        Item(
+            f"experiments.fashion_test_accuracy.{a}",
+            "number",
+            f"Fashion-MNIST MLP, {a} activation: final test accuracy (fraction 0..1)",
+            "experiments.fashion_test_accuracy",
+            notebook="04_fashion_mlp_activations",
+            results_path=f"final_epoch/{a}/test_accuracy",
+        )
+        for a in FASHION_ACTIVATIONS
+    ]
     grid = "05_fashion_grid_search"
     items += [
-        Item("experiments.grid_search.best_solver", "choice", "grid search: best solver",
-             "experiments.grid_search", GRID_SOLVERS, grid, "best_params/solver"),
-        Item("experiments.grid_search.best_learning_rate_init", "number",
-             "grid search: best learning_rate_init", "experiments.grid_search",
-             notebook=grid, results_path="best_params/learning_rate_init"),
-        Item("experiments.grid_search.best_batch_size", "number",
-             "grid search: best batch_size", "experiments.grid_search",
-             notebook=grid, results_path="best_params/batch_size"),
-        Item("experiments.grid_search.best_cv_accuracy", "number",
-             "grid search: mean CV accuracy of the best candidate (fraction 0..1)",
-             "experiments.grid_search", notebook=grid, results_path="best_cv_accuracy"),
+        Item(
+            "experiments.grid_search.best_solver",
+            "choice",
+            "grid search: best solver",
+            "experiments.grid_search",
+            GRID_SOLVERS,
+            grid,
+            "best_params/solver",
+        ),
+        Item(
+            "experiments.grid_search.best_learning_rate_init",
+            "number",
+            "grid search: best learning_rate_init",
+            "experiments.grid_search",
+            notebook=grid,
+            results_path="best_params/learning_rate_init",
+        ),
+        Item(
+            "experiments.grid_search.best_batch_size",
+            "number",
+            "grid search: best batch_size",
+            "experiments.grid_search",
+            notebook=grid,
+            results_path="best_params/batch_size",
+        ),
+        Item(
+            "experiments.grid_search.best_cv_accuracy",
+            "number",
+            "grid search: mean CV accuracy of the best candidate (fraction 0..1)",
+            "experiments.grid_search",
+            notebook=grid,
+            results_path="best_cv_accuracy",
+        ),
     ]
-    items += [Item(f"experiments.autoencoder_test_accuracy.{a}", "number",
-                   f"classifier on the {a}-autoencoder's 32 bottleneck features: test accuracy "
-                   "(fraction 0..1)", "experiments.autoencoder_test_accuracy",
-                   notebook="06_fashion_autoencoder_features",
-                   results_path=f"feature_classifier/{a}/test_accuracy")
-               for a in AUTOENCODER_ACTIVATIONS]
     items += [
-        Item("experiments.conclusions.scratch_best_activation_random", "choice",
-             "from-scratch network: which activation reaches the highest test accuracy "
-             "with random initialisation?", "experiments.conclusions", SCRATCH_ACTIVATIONS,
-             "03_scratch_nn", "conclusions/scratch_best_activation_random"),
-        Item("experiments.conclusions.scratch_best_activation_normal", "choice",
-             "from-scratch network: which activation reaches the highest test accuracy "
-             "with normal initialisation?", "experiments.conclusions", SCRATCH_ACTIVATIONS,
-             "03_scratch_nn", "conclusions/scratch_best_activation_normal"),
-        Item("experiments.conclusions.fashion_worst_activation", "choice",
-             "Fashion-MNIST MLP: which activation ends with the highest validation loss?",
-             "experiments.conclusions", FASHION_ACTIVATIONS,
-             "04_fashion_mlp_activations", "conclusions/fashion_worst_activation"),
-        Item("experiments.conclusions.autoencoder_lower_loss", "choice",
-             "autoencoders: which bottleneck activation reaches the lower validation "
-             "reconstruction loss?", "experiments.conclusions", AUTOENCODER_ACTIVATIONS,
-             "06_fashion_autoencoder_features", "conclusions/autoencoder_lower_loss"),
+        Item(
+            f"experiments.autoencoder_test_accuracy.{a}",
+            "number",
+            f"classifier on the {a}-autoencoder's 32 bottleneck features: test accuracy "
+            "(fraction 0..1)",
+            "experiments.autoencoder_test_accuracy",
+            notebook="06_fashion_autoencoder_features",
+            results_path=f"feature_classifier/{a}/test_accuracy",
+        )
+        for a in AUTOENCODER_ACTIVATIONS
+    ]
+    items += [
+        Item(
+            "experiments.conclusions.scratch_best_activation_random",
+            "choice",
+            "from-scratch network: which activation reaches the highest test accuracy "
+            "with random initialisation?",
+            "experiments.conclusions",
+            SCRATCH_ACTIVATIONS,
+            "03_scratch_nn",
+            "conclusions/scratch_best_activation_random",
+        ),
+        Item(
+            "experiments.conclusions.scratch_best_activation_normal",
+            "choice",
+            "from-scratch network: which activation reaches the highest test accuracy "
+            "with normal initialisation?",
+            "experiments.conclusions",
+            SCRATCH_ACTIVATIONS,
+            "03_scratch_nn",
+            "conclusions/scratch_best_activation_normal",
+        ),
+        Item(
+            "experiments.conclusions.fashion_worst_activation",
+            "choice",
+            "Fashion-MNIST MLP: which activation ends with the highest validation loss?",
+            "experiments.conclusions",
+            FASHION_ACTIVATIONS,
+            "04_fashion_mlp_activations",
+            "conclusions/fashion_worst_activation",
+        ),
+        Item(
+            "experiments.conclusions.autoencoder_lower_loss",
+            "choice",
+            "autoencoders: which bottleneck activation reaches the lower validation "
+            "reconstruction loss?",
+            "experiments.conclusions",
+            AUTOENCODER_ACTIVATIONS,
+            "06_fashion_autoencoder_features",
+            "conclusions/autoencoder_lower_loss",
+        ),
     ]
     return items
 

@@ -95,8 +95,11 @@ def _argbest(scores: dict[str, float], highest: bool) -> str:
 
 
 #: The notebooks whose results decide the written conclusions.
-CONCLUSION_NOTEBOOKS = ("03_scratch_nn", "04_fashion_mlp_activations",
-                        "06_fashion_autoencoder_features")
+CONCLUSION_NOTEBOOKS = (
+    "03_scratch_nn",
+    "04_fashion_mlp_activations",
+    "06_fashion_autoencoder_features",
+)
 
 
 def decide_conclusions(payloads: Mapping[str, Mapping]) -> dict[str, str]:
@@ -107,13 +110,16 @@ def decide_conclusions(payloads: Mapping[str, Mapping]) -> dict[str, str]:
     decided = {}
     for init in ("random", "normal"):
         decided[f"experiments.conclusions.scratch_best_activation_{init}"] = _argbest(
-            {a: scratch[f"{a}/{init}"]["test_accuracy"] for a in SCRATCH_ACTIVATIONS}, True)
+            {a: scratch[f"{a}/{init}"]["test_accuracy"] for a in SCRATCH_ACTIVATIONS}, True
+        )
     fashion = payloads["04_fashion_mlp_activations"]["final_epoch"]
     decided["experiments.conclusions.fashion_worst_activation"] = _argbest(
-        {a: fashion[a]["validation_loss"] for a in FASHION_ACTIVATIONS}, True)
+        {a: fashion[a]["validation_loss"] for a in FASHION_ACTIVATIONS}, True
+    )
     mse = payloads["06_fashion_autoencoder_features"]["autoencoder_final_mse"]
     decided["experiments.conclusions.autoencoder_lower_loss"] = _argbest(
-        {a: mse[a]["validation"] for a in AUTOENCODER_ACTIVATIONS}, False)
+        {a: mse[a]["validation"] for a in AUTOENCODER_ACTIVATIONS}, False
+    )
     return decided
 
 
@@ -124,12 +130,14 @@ def load_reference(results_dir: Path = RESULTS_DIR) -> Reference:
     for k in BACKPROP_SAMPLES:
         step = backprop[f"step{k}"]
         for name in BACKPROP_FORWARD + BACKPROP_PARAMS:
-            values[f"backprop.sample{k}.{name}"] = _exact(step[_BACKPROP_RESULT_KEY.get(name,
-                                                                                        name)])
+            values[f"backprop.sample{k}.{name}"] = _exact(
+                step[_BACKPROP_RESULT_KEY.get(name, name)]
+            )
     setup = BackpropSetup(
         samples=tuple((Fraction(x), Fraction(y)) for x, y in backprop["samples"]),
         eta=_exact(backprop["eta"]),
-        initial=Params(**{n: _exact(backprop["initial"][n]) for n in BACKPROP_PARAMS}))
+        initial=Params(**{n: _exact(backprop["initial"][n]) for n in BACKPROP_PARAMS}),
+    )
 
     svm = load_results("02_svm_margins", results_dir)
     letters: dict[tuple[int, tuple[int, ...]], str] = {}
@@ -140,8 +148,9 @@ def load_reference(results_dir: Path = RESULTS_DIR) -> Reference:
         values[f"svm.problem{p}.b"] = Fraction(problem["b_exact"])
         values[f"svm.problem{p}.margin"] = 2 / sqrt(float(w[0] ** 2 + w[1] ** 2))
         values[f"svm.problem{p}.support_vectors"] = frozenset(problem["support_vectors"])
-        for point, letter in zip(problem["support_vector_points"], problem["support_vectors"],
-                                 strict=True):
+        for point, letter in zip(
+            problem["support_vector_points"], problem["support_vectors"], strict=True
+        ):
             letters[(p, tuple(point))] = letter
     values["svm.problem2.query_class"] = int(svm["problem2"]["query_class"])
     query = tuple(Fraction(c) for c in svm["problem2"]["query_point"])
@@ -153,8 +162,10 @@ def load_reference(results_dir: Path = RESULTS_DIR) -> Reference:
         payload = payloads.setdefault(item.notebook, load_results(item.notebook, results_dir))
         values[item.id] = lookup_path(payload, item.results_path)
 
-    payloads.setdefault("06_fashion_autoencoder_features",
-                        load_results("06_fashion_autoencoder_features", results_dir))
+    payloads.setdefault(
+        "06_fashion_autoencoder_features",
+        load_results("06_fashion_autoencoder_features", results_dir),
+    )
     values.update(decide_conclusions(payloads))
 
     missing = [item.id for item in ITEMS if item.id not in values]
@@ -203,9 +214,14 @@ def toml_key(key: str) -> str:
     return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
 
 
-def answers_toml(values: dict[str, Any], comments: dict[str, str], header: str,
-                 commented_out: bool = False, placeholders: dict[str, str] | None = None,
-                 table_comments: dict[str, str] | None = None) -> str:
+def answers_toml(
+    values: dict[str, Any],
+    comments: dict[str, str],
+    header: str,
+    commented_out: bool = False,
+    placeholders: dict[str, str] | None = None,
+    table_comments: dict[str, str] | None = None,
+) -> str:
     """An answers file: ``header`` (comment lines), then each table and its keys.
 
     ``values`` maps item ids to values (items without a value are left out unless
@@ -232,8 +248,12 @@ def answers_toml(values: dict[str, Any], comments: dict[str, str], header: str,
     return "\n".join(lines) + "\n"
 
 
-_PLACEHOLDER = {"number": "<number>", "vector2": "[<w1>, <w2>]",
-                "letters": '["<letter>", ...]', "class": "<1 or -1>"}
+_PLACEHOLDER = {
+    "number": "<number>",
+    "vector2": "[<w1>, <w2>]",
+    "letters": '["<letter>", ...]',
+    "class": "<1 or -1>",
+}
 
 
 def placeholder(item: Item) -> str:
@@ -252,8 +272,8 @@ Graded with `make grade SUBMISSION=this-file.toml` (README, section Grading)."""
 
 TEMPLATE_TABLE_COMMENTS = {
     "backprop.sample1": "One hidden ReLU unit, identity output, E = 1/2 (y - y_pred)^2, SGD with\n"
-                        "eta = 0.01 from w1 = 0.1, b1 = 0.2, w2 = 0.3, b2 = 0.4 on the samples\n"
-                        "(1, 3), (2, 4), (3, 5) in that order; w1..b2: values after the update.",
+    "eta = 0.01 from w1 = 0.1, b1 = 0.2, w2 = 0.3, b2 = 0.4 on the samples\n"
+    "(1, 3), (2, 4), (3, 5) in that order; w1..b2: values after the update.",
     "svm.problem1": "Hard-margin SVM: hyperplane w . x + b = 0, margins w . x + b = +-1.",
     "experiments.scratch_test_accuracy": 'Keys are "activation/initialisation".',
 }
@@ -262,13 +282,20 @@ TEMPLATE_TABLE_COMMENTS = {
 def template_toml() -> str:
     """The commented answers template (every key, no values)."""
     comments = {item.id: item.description for item in ITEMS}
-    return answers_toml({}, comments, TEMPLATE_HEADER, commented_out=True,
-                        placeholders={item.id: placeholder(item) for item in ITEMS},
-                        table_comments=TEMPLATE_TABLE_COMMENTS)
+    return answers_toml(
+        {},
+        comments,
+        TEMPLATE_HEADER,
+        commented_out=True,
+        placeholders={item.id: placeholder(item) for item in ITEMS},
+        table_comments=TEMPLATE_TABLE_COMMENTS,
+    )
 
 
 def reference_toml(reference: Reference) -> str:
     """The full-marks answers file (exact values to 17 significant digits)."""
-    header = ("Reference answers: the verified values from results/*.json (full marks).\n"
-              "Written by `make grade-reference`; do not edit.")
+    header = (
+        "Reference answers: the verified values from results/*.json (full marks).\n"
+        "Written by `make grade-reference`; do not edit."
+    )
     return answers_toml(reference.values, {}, header)

@@ -19,8 +19,11 @@ from tools.grading.questions import ITEMS, TABLES
 from tools.grading.rubric import points_text
 from tools.grading.tolerances import DEFAULT_ACCURACY_TOLERANCE, HAND_TEXT, spread_for
 
-SECTION_TITLES = {"backprop": "Backpropagation by hand", "svm": "Hard-margin SVMs",
-                  "experiments": "Experiments"}
+SECTION_TITLES = {
+    "backprop": "Backpropagation by hand",
+    "svm": "Hard-margin SVMs",
+    "experiments": "Experiments",
+}
 TABLE_TITLES = {
     "backprop.sample1": "Sample 1: (x, y) = (1, 3)",
     "backprop.sample2": "Sample 2: (x, y) = (2, 4)",
@@ -45,8 +48,13 @@ def section_totals(grade: Grade) -> list[tuple[str, Decimal, Decimal]]:
     totals = []
     for section, title in SECTION_TITLES.items():
         marks = [m for m in grade.marks if m.item.section == section]
-        totals.append((title, sum((m.points for m in marks), Decimal(0)),
-                       sum((m.max_points for m in marks), Decimal(0))))
+        totals.append(
+            (
+                title,
+                sum((m.points for m in marks), Decimal(0)),
+                sum((m.max_points for m in marks), Decimal(0)),
+            )
+        )
     return totals
 
 
@@ -85,7 +93,7 @@ def how_graded(spreads: dict) -> list[str]:
 
 def _cell(text: str, width: int) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def console_table(grade: Grade) -> str:
@@ -101,8 +109,9 @@ def console_table(grade: Grade) -> str:
         lines.append(f"note: {' '.join(note.split())}")
     cf = carried_forward(grade)
     if cf:
-        lines.append(f"error carried forward gave {len(cf)} mark(s): "
-                     + ", ".join(m.item.id for m in cf))
+        lines.append(
+            f"error carried forward gave {len(cf)} mark(s): " + ", ".join(m.item.id for m in cf)
+        )
     lines.append(total_line(grade))
     return "\n".join(lines) + "\n"
 
@@ -112,24 +121,41 @@ def console_table(grade: Grade) -> str:
 
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|") \
-        .replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        " ".join(str(text).split())
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
 
 
 def markdown_report(grade: Grade, spreads: dict) -> str:
     """The grade report as Markdown."""
-    out = [f"# Grade report: {_md(grade.source)}", "",
-           f"**{total_line(grade)}**", "",
-           "| section | points | max |", "|---|---|---|"]
+    out = [
+        f"# Grade report: {_md(grade.source)}",
+        "",
+        f"**{total_line(grade)}**",
+        "",
+        "| section | points | max |",
+        "|---|---|---|",
+    ]
     out += [f"| {t} | {points_text(p)} | {points_text(x)} |" for t, p, x in section_totals(grade)]
     for section, title in SECTION_TITLES.items():
         out += ["", f"## {title}"]
         for table in (t for t in TABLES if t.startswith(section + ".")):
-            out += ["", f"### {TABLE_TITLES[table]}", "",
-                    "| " + " | ".join(COLUMNS) + " |", "|---|---|---|---|---|"]
+            out += [
+                "",
+                f"### {TABLE_TITLES[table]}",
+                "",
+                "| " + " | ".join(COLUMNS) + " |",
+                "|---|---|---|---|---|",
+            ]
             for m in (m for m in grade.marks if m.item.table == table):
-                out.append(f"| {_md(m.item.key)} | {_md(m.expected)} | {_md(m.given)} | "
-                           f"{_points(m)} | {_md(m.reason)} |")
+                out.append(
+                    f"| {_md(m.item.key)} | {_md(m.expected)} | {_md(m.given)} | "
+                    f"{_points(m)} | {_md(m.reason)} |"
+                )
     cf = carried_forward(grade)
     out += ["", "## Marks given by carrying an error forward", ""]
     out += [f"- `{m.item.id}`: {_md(m.reason)}" for m in cf] or ["None."]
@@ -160,18 +186,21 @@ def points_figure(grade: Grade) -> str:
     rows = section_totals(grade)
     width, bar_width, row_height = 560, 300, 28
     height = row_height * len(rows) + 16
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
-             f'<rect width="{width}" height="{height}" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
     for index, (title, points, maximum) in enumerate(rows):
         y = 8 + index * row_height
         share = float(points / maximum) if maximum else 0.0
-        parts += [f'<text x="0" y="{y + 15}">{html.escape(title)}</text>',
-                  f'<rect x="180" y="{y}" width="{bar_width}" height="18" fill="#eee"/>',
-                  f'<rect x="180" y="{y}" width="{bar_width * share:.1f}" height="18" '
-                  'fill="#4a7bb7"/>',
-                  f'<text x="{180 + bar_width + 8}" y="{y + 15}">'
-                  f'{points_text(points)} / {points_text(maximum)}</text>']
+        parts += [
+            f'<text x="0" y="{y + 15}">{html.escape(title)}</text>',
+            f'<rect x="180" y="{y}" width="{bar_width}" height="18" fill="#eee"/>',
+            f'<rect x="180" y="{y}" width="{bar_width * share:.1f}" height="18" fill="#4a7bb7"/>',
+            f'<text x="{180 + bar_width + 8}" y="{y + 15}">'
+            f"{points_text(points)} / {points_text(maximum)}</text>",
+        ]
     parts.append("</svg>")
     data = base64.b64encode("".join(parts).encode("utf-8")).decode("ascii")
     return f"data:image/svg+xml;base64,{data}"
@@ -180,37 +209,57 @@ def points_figure(grade: Grade) -> str:
 def html_report(grade: Grade, spreads: dict) -> str:
     """The grade report as one self-contained HTML page (no external files)."""
     e = html.escape
-    body = [f"<h1>Grade report: {e(grade.source)}</h1>",
-            f'<p class="total">{e(total_line(grade))}</p>',
-            f'<img id="points-figure" src="{points_figure(grade)}" '
-            'alt="points per section">',
-            "<table><tr><th>section</th><th>points</th><th>max</th></tr>"]
-    body += [f"<tr><td>{e(t)}</td><td>{points_text(p)}</td><td>{points_text(x)}</td></tr>"
-             for t, p, x in section_totals(grade)]
+    body = [
+        f"<h1>Grade report: {e(grade.source)}</h1>",
+        f'<p class="total">{e(total_line(grade))}</p>',
+        f'<img id="points-figure" src="{points_figure(grade)}" alt="points per section">',
+        "<table><tr><th>section</th><th>points</th><th>max</th></tr>",
+    ]
+    body += [
+        f"<tr><td>{e(t)}</td><td>{points_text(p)}</td><td>{points_text(x)}</td></tr>"
+        for t, p, x in section_totals(grade)
+    ]
     body.append("</table>")
     for section, title in SECTION_TITLES.items():
         body.append(f"<h2>{e(title)}</h2>")
         for table in (t for t in TABLES if t.startswith(section + ".")):
-            body += [f"<h3>{e(TABLE_TITLES[table])}</h3>", '<table class="marks"><tr>'
-                     + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>"]
+            body += [
+                f"<h3>{e(TABLE_TITLES[table])}</h3>",
+                '<table class="marks"><tr>' + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>",
+            ]
             for m in (m for m in grade.marks if m.item.table == table):
                 css = "carried" if m.status == "carried forward" else m.status
-                body.append(f'<tr class="{css}"><td><code>{e(m.item.key)}</code></td>'
-                            f"<td>{e(m.expected)}</td><td>{e(m.given)}</td>"
-                            f"<td>{_points(m)}</td><td>{e(m.reason)}</td></tr>")
+                body.append(
+                    f'<tr class="{css}"><td><code>{e(m.item.key)}</code></td>'
+                    f"<td>{e(m.expected)}</td><td>{e(m.given)}</td>"
+                    f"<td>{_points(m)}</td><td>{e(m.reason)}</td></tr>"
+                )
             body.append("</table>")
     cf = carried_forward(grade)
     body.append("<h2>Marks given by carrying an error forward</h2>")
-    body.append("<ul>" + "".join(f"<li><code>{e(m.item.id)}</code>: {e(m.reason)}</li>"
-                                 for m in cf) + "</ul>" if cf else "<p>None.</p>")
+    body.append(
+        "<ul>"
+        + "".join(f"<li><code>{e(m.item.id)}</code>: {e(m.reason)}</li>" for m in cf)
+        + "</ul>"
+        if cf
+        else "<p>None.</p>"
+    )
     body.append("<h2>Notes on the file</h2>")
-    body.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in grade.notes) + "</ul>"
-                if grade.notes else "<p>None.</p>")
-    body.append("<h2>How this was graded</h2><ul>"
-                + "".join(f"<li>{e(line)}</li>" for line in how_graded(spreads)) + "</ul>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>Grade report: {e(grade.source)}</title>\n<style>{_CSS}</style>\n"
-            "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    body.append(
+        "<ul>" + "".join(f"<li>{e(n)}</li>" for n in grade.notes) + "</ul>"
+        if grade.notes
+        else "<p>None.</p>"
+    )
+    body.append(
+        "<h2>How this was graded</h2><ul>"
+        + "".join(f"<li>{e(line)}</li>" for line in how_graded(spreads))
+        + "</ul>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Grade report: {e(grade.source)}</title>\n<style>{_CSS}</style>\n"
+        "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
 
 
 # ------------------------------------------------------------------------------- CSV
@@ -227,7 +276,12 @@ def class_csv(grades: Sequence[tuple[str, Grade]]) -> str:
     writer.writerow(["submission", *(item.id for item in ITEMS), "total", "max"])
     for name, grade in grades:
         points = grade.by_id()
-        writer.writerow([name, *(points_text(points[item.id].points) for item in ITEMS),
-                         points_text(grade.total), points_text(grade.max_total)])
+        writer.writerow(
+            [
+                name,
+                *(points_text(points[item.id].points) for item in ITEMS),
+                points_text(grade.total),
+                points_text(grade.max_total),
+            ]
+        )
     return buffer.getvalue()
-

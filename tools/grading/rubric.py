@@ -28,23 +28,30 @@ def load_rubric(path: Path = RUBRIC_PATH) -> dict[str, Decimal]:
     except tomllib.TOMLDecodeError as exc:
         raise RubricError(f"{Path(path).name}: not valid TOML: {exc}") from None
     if data.get("schema") != RUBRIC_SCHEMA or set(data) != {"schema", "points"}:
-        raise RubricError(f"{Path(path).name}: expected 'schema = {RUBRIC_SCHEMA}' and "
-                          "[points.<section>] tables only")
+        raise RubricError(
+            f"{Path(path).name}: expected 'schema = {RUBRIC_SCHEMA}' and "
+            "[points.<section>] tables only"
+        )
     points: dict[str, Decimal] = {}
     for section, table in data["points"].items():
         if not isinstance(table, dict):
             raise RubricError(f"points.{section} must be a table")
         for key, value in table.items():
-            if isinstance(value, bool) or not isinstance(value, (int, Decimal)) \
-                    or not Decimal(value).is_finite() or value < 0:
-                raise RubricError(f"points.{section}.{key}: expected a number >= 0, "
-                                  f"got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, Decimal))
+                or not Decimal(value).is_finite()
+                or value < 0
+            ):
+                raise RubricError(f"points.{section}.{key}: expected a number >= 0, got {value!r}")
             points[f"{section}.{key}"] = Decimal(value)
     needed = {item.rubric_key for item in ITEMS}
     missing, unknown = needed - set(points), set(points) - needed
     if missing or unknown:
-        raise RubricError(f"{Path(path).name}: missing points for {sorted(missing)}; "
-                          f"unknown keys {sorted(unknown)}")
+        raise RubricError(
+            f"{Path(path).name}: missing points for {sorted(missing)}; "
+            f"unknown keys {sorted(unknown)}"
+        )
     return points
 
 

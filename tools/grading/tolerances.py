@@ -92,8 +92,10 @@ def _text(value: Any) -> str:
 
 def hand_close(given: Fraction, exact: Fraction) -> bool:
     """Hand-work agreement (see the module docstring), exact in Fractions."""
-    return abs(Fraction(given) - Fraction(exact)) <= HAND_RELATIVE * abs(Fraction(exact)) \
-        + HAND_ABSOLUTE
+    return (
+        abs(Fraction(given) - Fraction(exact))
+        <= HAND_RELATIVE * abs(Fraction(exact)) + HAND_ABSOLUTE
+    )
 
 
 def load_tolerances(path: Path = TOLERANCES_PATH) -> dict[tuple[str, str], Spread]:
@@ -128,8 +130,12 @@ def _parse_spread(entry: Any, where: str) -> Spread:
     kind = entry["kind"]
     if kind == "abs":
         tolerance = entry.get("tolerance")
-        if (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float))
-                or not math.isfinite(tolerance) or tolerance < 0):
+        if (
+            isinstance(tolerance, bool)
+            or not isinstance(tolerance, (int, float))
+            or not math.isfinite(tolerance)
+            or tolerance < 0
+        ):
             raise ToleranceFileError(f"{where}: 'abs' needs a tolerance >= 0")
         return Spread("abs", tolerance=float(tolerance), measured=True)
     if kind == "one_of":
@@ -162,7 +168,11 @@ def what_it_suggests(item: Item, given: float, reference: float) -> str:
         if given <= CHANCE_CEILING < reference:
             return "at chance: the network did not learn (a constant answer scores about 0.10)"
     if given < reference:
-        return ("below what a correct implementation reaches: check the training "
-                "(epochs, learning rate, initialisation, input scaling)")
-    return ("above what a correct implementation reaches: check that no test image was "
-            "used for training or model selection")
+        return (
+            "below what a correct implementation reaches: check the training "
+            "(epochs, learning rate, initialisation, input scaling)"
+        )
+    return (
+        "above what a correct implementation reaches: check that no test image was "
+        "used for training or model selection"
+    )

@@ -32,8 +32,12 @@ class Report:
     rows: list[LedgerRow]
 
 
-def build(profile: str = "default", folder: Path | None = None,
-          ledger_path: Path | None = None, notebooks_dir: Path | None = None) -> Report:
+def build(
+    profile: str = "default",
+    folder: Path | None = None,
+    ledger_path: Path | None = None,
+    notebooks_dir: Path | None = None,
+) -> Report:
     """Validate the inputs and build the report in memory (writes nothing).
 
     Raises :class:`ReportError` (or :class:`LedgerError`) with a message naming
@@ -47,11 +51,13 @@ def build(profile: str = "default", folder: Path | None = None,
 
     blocks: list[Block] = [
         Heading(1, "Reproduction report: neural networks and SVM coursework"),
-        Paragraph("What was run, on what data, and whether every number the original "
-                  "submission reported was reproduced. Built by `make report` from the "
-                  "notebooks' `results/*.json` and the executed notebooks' figures; nothing "
-                  "is re-trained. The README's results section is generated from the same "
-                  "files."),
+        Paragraph(
+            "What was run, on what data, and whether every number the original "
+            "submission reported was reproduced. Built by `make report` from the "
+            "notebooks' `results/*.json` and the executed notebooks' figures; nothing "
+            "is re-trained. The README's results section is generated from the same "
+            "files."
+        ),
         Paragraph(summary_sentence(ledger_mod.summary_counts(rows))),
     ]
     blocks += run_blocks(results)
@@ -65,15 +71,22 @@ def build(profile: str = "default", folder: Path | None = None,
         blocks += notebook_blocks(info, results.payload(name), mine)
     blocks += [
         Heading(2, "How this report was made"),
-        Bullets([
-            "`make run-all` executes the notebooks (papermill); each saves its key numbers "
-            "to `results/<notebook>.json` and the pipeline records `results/run.json`.",
-            "`make report` (`python -m tools.report`) validates those files, compares "
-            "them with `tools/ledger.toml`, and writes `results/REPORT.md`, "
-            "`results/report.html`, `results/figures/` and the README block.",
-            "`make html` exports every executed notebook to `build/html/`.",
-        ]),
+        Bullets(
+            [
+                "`make run-all` executes the notebooks (papermill); each saves its key numbers "
+                "to `results/<notebook>.json` and the pipeline records `results/run.json`.",
+                "`make report` (`python -m tools.report`) validates those files, compares "
+                "them with `tools/ledger.toml`, and writes `results/REPORT.md`, "
+                "`results/report.html`, `results/figures/` and the README block.",
+                "`make html` exports every executed notebook to `build/html/`.",
+            ]
+        ),
     ]
     title = "Reproduction report"
-    return Report(markdown=render_markdown(blocks), html=render_html(blocks, title),
-                  figures=figures, readme_block=readme_block(results, rows), rows=rows)
+    return Report(
+        markdown=render_markdown(blocks),
+        html=render_html(blocks, title),
+        figures=figures,
+        readme_block=readme_block(results, rows),
+        rows=rows,
+    )

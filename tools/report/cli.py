@@ -22,7 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.report",
         description="Build results/REPORT.md + results/report.html (build), check them "
-                    "without writing (check), or export the notebooks to HTML (html).")
+        "without writing (check), or export the notebooks to HTML (html).",
+    )
     parser.add_argument("command", nargs="?", default="build", choices=("build", "check", "html"))
     parser.add_argument("--profile", default="default", choices=PROFILE_NAMES)
     args = parser.parse_args(argv)
@@ -42,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     counts = ledger_mod.summary_counts(report.rows)
-    print(f"wrote {relative(folder / 'REPORT.md')}, {relative(folder / 'report.html')} and "
-          f"{len(report.figures)} figure(s); {summary_sentence(counts)}")
+    print(
+        f"wrote {relative(folder / 'REPORT.md')}, {relative(folder / 'report.html')} and "
+        f"{len(report.figures)} figure(s); {summary_sentence(counts)}"
+    )
     return 0
-

@@ -70,8 +70,12 @@ def render_markdown(blocks: Sequence[Block], figures_prefix: str = FIGURES_DIR_N
             out.append("")
         elif isinstance(block, FigureBlock):
             fig = block.figure
-            out += [f"![{fig.caption}]({figures_prefix}/{fig.filename})", "",
-                    f"*{fig.caption}*", ""]
+            out += [
+                f"![{fig.caption}]({figures_prefix}/{fig.filename})",
+                "",
+                f"*{fig.caption}*",
+                "",
+            ]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -82,7 +86,7 @@ def inline_html(text: str) -> str:
     """Escape ``text`` and turn its `code`, **bold** and [links](url) into HTML."""
     out, pos = [], 0
     for match in _INLINE.finditer(text):
-        out.append(html.escape(text[pos:match.start()]))
+        out.append(html.escape(text[pos : match.start()]))
         code, bold, label, url = match.groups()
         if code is not None:
             out.append(f"<code>{html.escape(code)}</code>")
@@ -126,18 +130,21 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
     first_heading_done = False
     for block in blocks:
         if isinstance(block, Heading):
-            body.append(f'<h{block.level} id="{block.anchor}">{inline_html(block.text)}'
-                        f"</h{block.level}>")
+            body.append(
+                f'<h{block.level} id="{block.anchor}">{inline_html(block.text)}</h{block.level}>'
+            )
             if block.level == 1 and not first_heading_done and toc:
                 first_heading_done = True
-                items = "".join(f'<li><a href="#{h.anchor}">{inline_html(h.text)}</a></li>'
-                                for h in toc)
+                items = "".join(
+                    f'<li><a href="#{h.anchor}">{inline_html(h.text)}</a></li>' for h in toc
+                )
                 body.append(f'<nav class="toc"><strong>Contents</strong><ul>{items}</ul></nav>')
         elif isinstance(block, Paragraph):
             body.append(f"<p>{inline_html(block.text)}</p>")
         elif isinstance(block, Bullets):
-            body.append("<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in block.items)
-                        + "</ul>")
+            body.append(
+                "<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in block.items) + "</ul>"
+            )
         elif isinstance(block, Table):
             head = "".join(f"<th>{inline_html(h)}</th>" for h in block.header)
             rows = []
@@ -151,13 +158,18 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
                     cells.append(f"<td{attr}>{inline_html(cell)}</td>")
                 attr = f' class="{cls}"' if cls else ""
                 rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
-                        "</tbody></table>")
+            body.append(
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            )
         elif isinstance(block, FigureBlock):
             fig = block.figure
-            body.append(f'<figure><img src="{fig.data_uri()}" alt="{html.escape(fig.caption)}">'
-                        f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>\n{CSS}\n</style>\n</head>\n"
-            "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+            body.append(
+                f'<figure><img src="{fig.data_uri()}" alt="{html.escape(fig.caption)}">'
+                f"<figcaption>{html.escape(fig.caption)}</figcaption></figure>"
+            )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{CSS}\n</style>\n</head>\n"
+        "<body>\n<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
+    )

@@ -18,13 +18,15 @@ from tools.pipeline import list_notebooks, output_path
 from tools.report.figures import has_outputs, notebook_title
 
 
-def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
-                          notebooks_dir: Path | None = None) -> list[Path]:
+def export_notebooks_html(
+    profile: str = "default", out_dir: Path | None = None, notebooks_dir: Path | None = None
+) -> list[Path]:
     """Export every executed notebook of ``profile`` to HTML (images inline) + an index."""
     from nbconvert import HTMLExporter  # about a second to import: only here
 
-    out_dir = out_dir or (BUILD_DIR / "html" if profile == "default"
-                          else BUILD_DIR / profile / "html")
+    out_dir = out_dir or (
+        BUILD_DIR / "html" if profile == "default" else BUILD_DIR / profile / "html"
+    )
     exporter = HTMLExporter(template_name="lab")
     written, missing, items = [], [], []
     for source in list_notebooks(notebooks_dir or NOTEBOOKS_DIR):
@@ -37,15 +39,21 @@ def export_notebooks_html(profile: str = "default", out_dir: Path | None = None,
         atomic_write(target, body.encode("utf-8"))
         written.append(target)
         title = notebook_title(executed)
-        items.append(f'<li><a href="{html.escape(target.name)}">{html.escape(source.name)}</a>'
-                     f"{' - ' + html.escape(title) if title else ''}</li>")
-    index = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             "<title>Executed notebooks</title></head><body><h1>Executed notebooks "
-             f"(profile {html.escape(profile)})</h1><ul>{''.join(items)}</ul></body></html>\n")
+        items.append(
+            f'<li><a href="{html.escape(target.name)}">{html.escape(source.name)}</a>'
+            f"{' - ' + html.escape(title) if title else ''}</li>"
+        )
+    index = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Executed notebooks</title></head><body><h1>Executed notebooks "
+        f"(profile {html.escape(profile)})</h1><ul>{''.join(items)}</ul></body></html>\n"
+    )
     atomic_write(out_dir / "index.html", index.encode("utf-8"))
     written.append(out_dir / "index.html")
     for name in missing:
-        print(f"warning: notebooks/{name} has not been executed (no outputs) for profile "
-              f"{profile}: run `make run-all` first; skipped", file=sys.stderr)
+        print(
+            f"warning: notebooks/{name} has not been executed (no outputs) for profile "
+            f"{profile}: run `make run-all` first; skipped",
+            file=sys.stderr,
+        )
     return written
-

@@ -57,9 +57,14 @@ def notebook_figures(path: Path, name: str) -> list[Figure]:
                 continue
             text = png if isinstance(png, str) else "".join(png)
             raw = base64.b64decode("".join(text.split()))
-            figures.append(Figure(notebook=name, number=len(figures) + 1,
-                                  caption=f"{name[:2]} · {section} (figure {len(figures) + 1})",
-                                  png=raw))
+            figures.append(
+                Figure(
+                    notebook=name,
+                    number=len(figures) + 1,
+                    caption=f"{name[:2]} · {section} (figure {len(figures) + 1})",
+                    png=raw,
+                )
+            )
     return figures
 
 
@@ -80,4 +85,3 @@ def has_outputs(path: Path) -> bool:
         return False
     nb = nbformat.read(path, as_version=4)
     return any(c.cell_type == "code" and c.get("outputs") for c in nb.cells)
-

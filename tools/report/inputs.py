@@ -39,16 +39,19 @@ def results_folder(profile: str) -> Path:
 def notebook_for(name: str, notebooks_dir: Path | None = None) -> Path | None:
     """The notebook ``NN_*.ipynb`` whose number matches results name ``NN_...``."""
     prefix = name[:3]
-    matches = [p for p in list_notebooks(notebooks_dir or NOTEBOOKS_DIR)
-               if p.name.startswith(prefix)]
+    matches = [
+        p for p in list_notebooks(notebooks_dir or NOTEBOOKS_DIR) if p.name.startswith(prefix)
+    ]
     return matches[0] if len(matches) == 1 else None
 
 
 def rerun_hint(name: str, profile: str) -> str:
     """How to re-create the results file of notebook ``name`` (e.g. ``03_scratch_nn``)."""
     make = "make run-all" + ("" if profile == "default" else f" PROFILE={profile}")
-    return (f"re-run notebook {name[:2]} with `python -m tools.pipeline run --profile "
-            f"{profile} {name[:2]}` (or `{make}`)")
+    return (
+        f"re-run notebook {name[:2]} with `python -m tools.pipeline run --profile "
+        f"{profile} {name[:2]}` (or `{make}`)"
+    )
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,9 @@ def _schema_problem(doc: Any, name: str) -> str | None:
     return None
 
 
-def expected_results(entries: Iterable[LedgerEntry], notebooks_dir: Path | None = None,
-                     folder: Path | None = None) -> dict[str, str]:
+def expected_results(
+    entries: Iterable[LedgerEntry], notebooks_dir: Path | None = None, folder: Path | None = None
+) -> dict[str, str]:
     """``{results name or NN prefix: what needs it}`` for every results file the report needs.
 
     The ledger's notebooks, every ``NN_*.json`` present in ``folder`` and every
@@ -113,14 +117,17 @@ def load_results_set(folder: Path, profile: str, needed: Mapping[str, str]) -> R
     documents: dict[str, dict] = {}
     for name in needed:
         if not RESULTS_NAME.match(name):  # a notebook without any results file
-            problems.append(f"no {relative(folder)}/{name}_*.json for {needed[name]}: "
-                            + rerun_hint(name + "_", profile))
+            problems.append(
+                f"no {relative(folder)}/{name}_*.json for {needed[name]}: "
+                + rerun_hint(name + "_", profile)
+            )
             continue
         path = folder / f"{name}.json"
         shown = relative(path)
         if not path.is_file():
-            problems.append(f"{shown} is missing (needed by {needed[name]}): "
-                            + rerun_hint(name, profile))
+            problems.append(
+                f"{shown} is missing (needed by {needed[name]}): " + rerun_hint(name, profile)
+            )
             continue
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -129,8 +136,9 @@ def load_results_set(folder: Path, profile: str, needed: Mapping[str, str]) -> R
             continue
         problem = _schema_problem(doc, name)
         if problem:
-            problems.append(f"{shown} has the wrong schema ({problem}): "
-                            + rerun_hint(name, profile))
+            problems.append(
+                f"{shown} has the wrong schema ({problem}): " + rerun_hint(name, profile)
+            )
             continue
         documents[name] = doc
     for name, doc in documents.items():
@@ -139,20 +147,22 @@ def load_results_set(folder: Path, profile: str, needed: Mapping[str, str]) -> R
             problems.append(
                 f"{relative(folder / (name + '.json'))} was made with profile "
                 f"{doc['profile']!r}, the other results files with {', '.join(others)} "
-                f"(this report is for profile {profile!r}): " + rerun_hint(name, profile))
+                f"(this report is for profile {profile!r}): " + rerun_hint(name, profile)
+            )
     if problems:
         raise ReportError("cannot build the report:\n  - " + "\n  - ".join(problems))
     run, note = read_run_record(folder, profile)
-    return ResultsSet(profile=profile, folder=folder, documents=documents, run=run,
-                      run_note=note)
+    return ResultsSet(profile=profile, folder=folder, documents=documents, run=run, run_note=note)
 
 
 def read_run_record(folder: Path, profile: str) -> tuple[dict | None, str]:
     """``(record, note)``: the pipeline's ``run.json``, or ``None`` and why not."""
     path = folder / RUN_RECORD
     if not path.is_file():
-        return None, (f"{NOT_RECORDED} ({relative(path)} is absent; the pipeline writes it "
-                      "when it runs a notebook)")
+        return None, (
+            f"{NOT_RECORDED} ({relative(path)} is absent; the pipeline writes it "
+            "when it runs a notebook)"
+        )
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -160,8 +170,10 @@ def read_run_record(folder: Path, profile: str) -> tuple[dict | None, str]:
     if not isinstance(record, dict):
         return None, f"{NOT_RECORDED} ({relative(path)} is not a JSON object)"
     if record.get("profile", profile) != profile:
-        return None, (f"{NOT_RECORDED} ({relative(path)} is for profile "
-                      f"{record.get('profile')!r}, not {profile!r})")
+        return None, (
+            f"{NOT_RECORDED} ({relative(path)} is for profile "
+            f"{record.get('profile')!r}, not {profile!r})"
+        )
     return record, ""
 
 
@@ -170,14 +182,13 @@ def evaluate_ledger(entries: Sequence[LedgerEntry], results: ResultsSet) -> list
     rows, problems = [], []
     for entry in entries:
         try:
-            rows.append(ledger_mod.compare(entry, results.payload(entry.notebook),
-                                           results.profile))
+            rows.append(ledger_mod.compare(entry, results.payload(entry.notebook), results.profile))
         except (LookupError, TypeError) as exc:
-            problems.append(f"{relative(results.folder / (entry.notebook + '.json'))}: "
-                            f"ledger entry {entry.id}: {exc}; the results file is stale or "
-                            f"the ledger's key is wrong: " + rerun_hint(entry.notebook,
-                                                                        results.profile))
+            problems.append(
+                f"{relative(results.folder / (entry.notebook + '.json'))}: "
+                f"ledger entry {entry.id}: {exc}; the results file is stale or "
+                f"the ledger's key is wrong: " + rerun_hint(entry.notebook, results.profile)
+            )
     if problems:
         raise ReportError("cannot build the report:\n  - " + "\n  - ".join(problems))
     return rows
-

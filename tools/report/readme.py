@@ -42,11 +42,16 @@ def readme_block(results: ResultsSet, rows: Sequence[LedgerRow]) -> str:
     ]
     for row in rows:
         if row.entry.headline:
-            original = ("qualitative claim" if row.entry.kind in ("highest", "lowest")
-                        else row.original_text)
-            lines.append(f"| {md_cell(row.entry.description)} | {md_cell(original)}"
-                         f" | {md_cell(row.reproduced_text)} | {row.status}"
-                         f" | {md_cell(row.reason)} |")
+            original = (
+                "qualitative claim"
+                if row.entry.kind in ("highest", "lowest")
+                else row.original_text
+            )
+            lines.append(
+                f"| {md_cell(row.entry.description)} | {md_cell(original)}"
+                f" | {md_cell(row.reproduced_text)} | {row.status}"
+                f" | {md_cell(row.reason)} |"
+            )
     lines += [
         "",
         summary_sentence(ledger_mod.summary_counts(rows)),
@@ -64,7 +69,7 @@ def extract_readme_block(text: str) -> str | None:
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start or text.count(README_START) != 1 or text.count(README_END) != 1:
         return None
-    return text[start:end + len(README_END)]
+    return text[start : end + len(README_END)]
 
 
 def replace_readme_block(text: str, block: str) -> str:
@@ -75,12 +80,14 @@ def replace_readme_block(text: str, block: str) -> str:
     return text.replace(current, block, 1)
 
 
-def compute_readme_block(profile: str = "default", folder: Path | None = None,
-                         ledger_path: Path | None = None,
-                         notebooks_dir: Path | None = None) -> str:
+def compute_readme_block(
+    profile: str = "default",
+    folder: Path | None = None,
+    ledger_path: Path | None = None,
+    notebooks_dir: Path | None = None,
+) -> str:
     """The README block the results files imply (what ``make report`` would write)."""
     folder = folder or results_folder(profile)
     entries = ledger_mod.load_ledger(ledger_path or ledger_mod.LEDGER_PATH)
     results = load_results_set(folder, profile, expected_results(entries, notebooks_dir, folder))
     return readme_block(results, evaluate_ledger(entries, results))
-

@@ -17,26 +17,39 @@ from tools.report.inputs import NOT_RECORDED, ResultsSet, notebook_for
 
 
 def run_blocks(results: ResultsSet) -> list[Block]:
-    """"The run": profile, date, versions, CPU, wall time per notebook."""
+    """ "The run": profile, date, versions, CPU, wall time per notebook."""
     run = results.run
     blocks: list[Block] = [Heading(2, "The run")]
     if run is None:
-        blocks.append(Paragraph(f"Profile `{results.profile}` (from the results files). "
-                                f"Date, versions, CPU and wall times: {results.run_note}."))
+        blocks.append(
+            Paragraph(
+                f"Profile `{results.profile}` (from the results files). "
+                f"Date, versions, CPU and wall times: {results.run_note}."
+            )
+        )
         return blocks
     notebooks = run.get("notebooks") if isinstance(run.get("notebooks"), dict) else {}
-    dates = sorted(str(v.get("date")) for v in notebooks.values()
-                   if isinstance(v, dict) and v.get("date"))
-    total = sum(float(v.get("wall_time_s", 0) or 0) for v in notebooks.values()
-                if isinstance(v, dict))
+    dates = sorted(
+        str(v.get("date")) for v in notebooks.values() if isinstance(v, dict) and v.get("date")
+    )
+    total = sum(
+        float(v.get("wall_time_s", 0) or 0) for v in notebooks.values() if isinstance(v, dict)
+    )
     packages = run.get("packages") if isinstance(run.get("packages"), dict) else {}
     facts = [
         ["Profile", f"`{results.profile}`"],
-        ["Run date", (f"{dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1]
-                      else dates[0] if dates else NOT_RECORDED)],
+        [
+            "Run date",
+            (
+                f"{dates[0]} to {dates[-1]}"
+                if dates and dates[0] != dates[-1]
+                else dates[0]
+                if dates
+                else NOT_RECORDED
+            ),
+        ],
         ["Python", str(run.get("python", NOT_RECORDED))],
-        ["Packages", ", ".join(f"{k} {v}" for k, v in sorted(packages.items()))
-         or NOT_RECORDED],
+        ["Packages", ", ".join(f"{k} {v}" for k, v in sorted(packages.items())) or NOT_RECORDED],
         ["CPU", str(run.get("cpu", NOT_RECORDED))],
         ["Cores", str(run.get("cores", NOT_RECORDED))],
         ["Total wall time", f"{total:.1f} s" if notebooks else NOT_RECORDED],
@@ -47,12 +60,20 @@ def run_blocks(results: ResultsSet) -> list[Block]:
         for name in sorted(notebooks):
             info = notebooks[name] if isinstance(notebooks[name], dict) else {}
             wall = info.get("wall_time_s")
-            rows.append([f"`{name}`", str(info.get("date", NOT_RECORDED)),
-                         f"{float(wall):.1f} s" if isinstance(wall, (int, float))
-                         else NOT_RECORDED])
-        blocks += [Paragraph("Wall time per notebook (the last run that executed it; other "
-                             "jobs may have shared the CPU):"),
-                   Table(["Notebook", "Run date", "Wall time"], rows)]
+            rows.append(
+                [
+                    f"`{name}`",
+                    str(info.get("date", NOT_RECORDED)),
+                    f"{float(wall):.1f} s" if isinstance(wall, (int, float)) else NOT_RECORDED,
+                ]
+            )
+        blocks += [
+            Paragraph(
+                "Wall time per notebook (the last run that executed it; other "
+                "jobs may have shared the CPU):"
+            ),
+            Table(["Notebook", "Run date", "Wall time"], rows),
+        ]
     return blocks
 
 
@@ -81,9 +102,11 @@ def data_rows(profile: str) -> list[list[str]]:
 def data_blocks(profile: str) -> list[Block]:
     return [
         Heading(2, "The data"),
-        Paragraph("Every dataset file the notebooks of this profile read, with the SHA-256 "
-                  "it was verified against (`helpers/data.py` pins the digests of the "
-                  "official files and checks them before any use)."),
+        Paragraph(
+            "Every dataset file the notebooks of this profile read, with the SHA-256 "
+            "it was verified against (`helpers/data.py` pins the digests of the "
+            "official files and checks them before any use)."
+        ),
         Table(["File", "SHA-256 of", "SHA-256", "Status"], data_rows(profile)),
     ]
 
@@ -104,22 +127,38 @@ def ledger_table(rows: Sequence[LedgerRow]) -> Table:
         if entry.kind in ("highest", "lowest"):
             tolerance = ledger_mod.rule_text(entry)
         where = entry.where + (f" (line {entry.line})" if entry.line else "")
-        body.append([entry.description, row.original_text, reproduced, tolerance, row.status,
-                     reason, where])
+        body.append(
+            [entry.description, row.original_text, reproduced, tolerance, row.status, reason, where]
+        )
         classes.append("agree" if row.agrees else "differ")
-    return Table(["Quantity", "Original", "Reproduced", "Compared", "Status", "Reason",
-                  "Where in the submission"], body, classes)
+    return Table(
+        [
+            "Quantity",
+            "Original",
+            "Reproduced",
+            "Compared",
+            "Status",
+            "Reason",
+            "Where in the submission",
+        ],
+        body,
+        classes,
+    )
 
 
 def summary_sentence(counts: Mapping[str, int]) -> str:
     numbers = counts["matches"] + counts["differs"]
     observations = counts["consistent"] + counts["not consistent"]
-    text = (f"{counts['total']} entries compared ({numbers} reported values, {observations} "
-            f"qualitative observations): {counts['matches']} values match within the stated "
-            f"tolerance, {counts['differs']} differ")
+    text = (
+        f"{counts['total']} entries compared ({numbers} reported values, {observations} "
+        f"qualitative observations): {counts['matches']} values match within the stated "
+        f"tolerance, {counts['differs']} differ"
+    )
     if observations:
-        text += (f"; {counts['consistent']} observations are consistent with the reproduced "
-                 f"numbers, {counts['not consistent']} are not")
+        text += (
+            f"; {counts['consistent']} observations are consistent with the reproduced "
+            f"numbers, {counts['not consistent']} are not"
+        )
     text += "."
     if counts["unexplained"]:
         text += f" {counts['unexplained']} difference(s) have no recorded reason."
@@ -135,19 +174,27 @@ def ledger_overview_blocks(rows: Sequence[LedgerRow]) -> list[Block]:
     table_rows = []
     for name, members in groups.items():
         counts = ledger_mod.summary_counts(members)
-        table_rows.append([name, f"`{members[0].entry.notebook}`", str(counts["total"]),
-                           str(counts["matches"] + counts["consistent"]),
-                           str(counts["differs"] + counts["not consistent"])])
+        table_rows.append(
+            [
+                name,
+                f"`{members[0].entry.notebook}`",
+                str(counts["total"]),
+                str(counts["matches"] + counts["consistent"]),
+                str(counts["differs"] + counts["not consistent"]),
+            ]
+        )
     return [
         Heading(2, "The ledger"),
         Paragraph(summary_sentence(ledger_mod.summary_counts(rows))),
-        Paragraph("Every number (and qualitative observation) the original submission reports "
-                  "is typed in once, in `tools/ledger.toml`, with where it appears in the "
-                  "submission, the results key it is compared with and the tolerance. "
-                  "Numbers **match** when they lie within the tolerance; observations are "
-                  "**consistent** when the stated rule holds on the reproduced numbers. Each "
-                  "difference carries its one-line reason. The full tables are in each "
-                  "notebook's section below."),
+        Paragraph(
+            "Every number (and qualitative observation) the original submission reports "
+            "is typed in once, in `tools/ledger.toml`, with where it appears in the "
+            "submission, the results key it is compared with and the tolerance. "
+            "Numbers **match** when they lie within the tolerance; observations are "
+            "**consistent** when the stated rule holds on the reproduced numbers. Each "
+            "difference carries its one-line reason. The full tables are in each "
+            "notebook's section below."
+        ),
         Table(["Ledger group", "Results file", "Compared", "Agree", "Differ"], table_rows),
     ]
 
@@ -173,8 +220,10 @@ def _summarise_leaf(value: Any) -> str | None:
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             if len(value) <= 8:
                 return ", ".join(_summarise_leaf(v) for v in value)
-            return (f"{len(value)} values: first {value[0]:.6g}, last {value[-1]:.6g}, "
-                    f"min {min(value):.6g}, max {max(value):.6g}")
+            return (
+                f"{len(value)} values: first {value[0]:.6g}, last {value[-1]:.6g}, "
+                f"min {min(value):.6g}, max {max(value):.6g}"
+            )
         if all(isinstance(v, str) for v in value) and len(value) <= 12:
             return ", ".join(value)
         return None  # tables (lists of objects): shown through the ledger / figures
@@ -192,7 +241,7 @@ def recorded_numbers_table(payload: Mapping, used: set[str], limit: int = 40) ->
     for key, value in leaves.items():
         if key in used:
             continue
-        if key.endswith(".exact") and key[:-len("exact")] + "float" in leaves:
+        if key.endswith(".exact") and key[: -len("exact")] + "float" in leaves:
             continue
         text = _summarise_leaf(value)
         if text is not None:
@@ -225,15 +274,16 @@ def notebook_info(name: str, profile: str, notebooks_dir: Path | None = None) ->
     if not title.startswith(name[:2]):
         title = f"{name[:2]} · {title}"
     figures = tuple(notebook_figures(executed, name)) if executed else ()
-    return NotebookInfo(name=name, notebook=source, executed=executed, title=title,
-                        figures=figures)
+    return NotebookInfo(name=name, notebook=source, executed=executed, title=title, figures=figures)
 
 
 def notebook_blocks(info: NotebookInfo, payload: Mapping, rows: Sequence[LedgerRow]) -> list:
     blocks: list[Block] = [Heading(2, info.title)]
     if info.notebook:
-        where = (f"Notebook `notebooks/{info.notebook.name}` (as HTML: "
-                 f"`build/html/{info.notebook.stem}.html` after `make html`)")
+        where = (
+            f"Notebook `notebooks/{info.notebook.name}` (as HTML: "
+            f"`build/html/{info.notebook.stem}.html` after `make html`)"
+        )
     else:
         where = "No notebook in `notebooks/`"
     blocks.append(Paragraph(f"{where}; numbers from `results/{info.name}.json`."))
@@ -243,9 +293,11 @@ def notebook_blocks(info: NotebookInfo, payload: Mapping, rows: Sequence[LedgerR
     for group, members in groups.items():
         counts = ledger_mod.summary_counts(members)
         agree = counts["matches"] + counts["consistent"]
-        blocks += [Heading(3, f"Ledger: {group}"),
-                   Paragraph(f"{agree} of {counts['total']} agree with the original."),
-                   ledger_table(members)]
+        blocks += [
+            Heading(3, f"Ledger: {group}"),
+            Paragraph(f"{agree} of {counts['total']} agree with the original."),
+            ledger_table(members),
+        ]
     used = {".".join(path) for row in rows for path in row.entry.key_paths()}
     table = recorded_numbers_table(payload, used)
     if table is not None:
@@ -254,7 +306,10 @@ def notebook_blocks(info: NotebookInfo, payload: Mapping, rows: Sequence[LedgerR
         blocks.append(Heading(3, "Figures"))
         blocks += [FigureBlock(fig) for fig in info.figures]
     elif info.executed is None:
-        blocks.append(Paragraph("Figures: none shown, the notebook has no outputs here "
-                                "(`make run-all` executes it)."))
+        blocks.append(
+            Paragraph(
+                "Figures: none shown, the notebook has no outputs here "
+                "(`make run-all` executes it)."
+            )
+        )
     return blocks
-

@@ -38,18 +38,22 @@ def write_report(report: Report, folder: Path, readme_path: Path | None = None) 
         written.append(folder / name)
     if readme_path is not None:
         if not readme_path.is_file():
-            print(f"note: {relative(readme_path)} does not exist; results block not written",
-                  file=sys.stderr)
+            print(
+                f"note: {relative(readme_path)} does not exist; results block not written",
+                file=sys.stderr,
+            )
         else:
             text = readme_path.read_text(encoding="utf-8")
             try:
                 new = replace_readme_block(text, report.readme_block)
             except ValueError:
-                print(f"note: {relative(readme_path)} has no {README_START} / {README_END} "
-                      "markers; results block not written", file=sys.stderr)
+                print(
+                    f"note: {relative(readme_path)} has no {README_START} / {README_END} "
+                    "markers; results block not written",
+                    file=sys.stderr,
+                )
             else:
                 if new != text:
                     atomic_write(readme_path, new.encode("utf-8"))
                 written.append(readme_path)
     return written
-
