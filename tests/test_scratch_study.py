@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from helpers import scratch_original
 from helpers import scratch_study as study
 from helpers.scratch_nn import ScratchMLP
 
@@ -32,7 +33,7 @@ def test_split_sizes_and_scaling():
 
 def test_config_keys_cover_the_grid():
     assert len(study.CONFIG_KEYS) == 12 and len(set(study.CONFIG_KEYS)) == 12
-    assert set(study.ORIGINAL) == set(study.CONFIG_KEYS)
+    assert set(scratch_original.ORIGINAL) == set(study.CONFIG_KEYS)
     assert study.config_key("leaky_relu", "zero") == "leaky_relu/zero"
 
 
@@ -55,12 +56,19 @@ def test_run_study_is_reproducible_and_logs_deterministically():
     text, finals = outputs[0]
     assert text.splitlines()[0].startswith("[ 1/2] relu/normal       epoch   1  train loss ")
     assert set(finals) == set(configs)
-    assert set(finals["relu/normal"]) == {"train_loss", "train_accuracy", "val_loss",
-                                          "val_accuracy", "test_loss", "test_accuracy",
-                                          "epochs_run"}
+    assert set(finals["relu/normal"]) == {
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "test_loss",
+        "test_accuracy",
+        "epochs_run",
+    }
     # a configuration's stream does not depend on which others run before it
-    alone = study.run_study(splits, epochs=2, log_every=0, configs=("sigmoid/zero",),
-                            stream=io.StringIO())
+    alone = study.run_study(
+        splits, epochs=2, log_every=0, configs=("sigmoid/zero",), stream=io.StringIO()
+    )
     assert study.summarise_runs(alone)["sigmoid/zero"] == finals["sigmoid/zero"]
 
 
@@ -78,8 +86,9 @@ def test_metric_table_layout():
 def test_replay_zero_init_is_softmax_regression_on_a_constant():
     y_train = np.array([0, 0, 0, 1] * 32)
     y_val = np.array([0, 1])
-    replay = study.replay_zero_init(y_train, y_val, learning_rate=0.5, epochs=400,
-                                    batch_size=16, n_classes=2)
+    replay = scratch_original.replay_zero_init(
+        y_train, y_val, learning_rate=0.5, epochs=400, batch_size=16, n_classes=2
+    )
     # converges to the entropy of the training class shares (the best constant guess)
     entropy = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
     assert replay["train_loss"][-1] == pytest.approx(entropy, abs=1e-9)
@@ -92,32 +101,44 @@ def test_replay_matches_a_zero_init_network():
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(40, 7))
     y_train = rng.integers(0, 3, size=40)
-    model = ScratchMLP("relu", "zero", hidden_layer_sizes=(5, 4), n_inputs=7, n_classes=3,
-                       learning_rate=0.3, epochs=3, batch_size=16, shuffle=False)
+    model = ScratchMLP(
+        "relu",
+        "zero",
+        hidden_layer_sizes=(5, 4),
+        n_inputs=7,
+        n_classes=3,
+        learning_rate=0.3,
+        epochs=3,
+        batch_size=16,
+        shuffle=False,
+    )
     model.fit(X, y_train)
-    replay = study.replay_zero_init(y_train, y_train[:5], learning_rate=0.3, epochs=3,
-                                    batch_size=16, n_classes=3)
+    replay = scratch_original.replay_zero_init(
+        y_train, y_train[:5], learning_rate=0.3, epochs=3, batch_size=16, n_classes=3
+    )
     np.testing.assert_allclose(replay["train_loss"], model.history_["train_loss"], rtol=1e-13)
 
 
 def test_original_zero_runs_need_learning_rate_0_002():
     try:
-        y_train, y_val, y_test = study.original_split_labels()
+        y_train, y_val, y_test = scratch_original.original_split_labels()
     except Exception as exc:  # pragma: no cover - only without the label files
         pytest.skip(f"MNIST label files not available: {exc}")
     assert (len(y_train), len(y_val), len(y_test)) == (56_000, 7_000, 7_000)
     # the printed constant-class accuracies are these classes' shares
-    shares = study.constant_class_accuracies({"train": y_train, "val": y_val, "test": y_test})
-    original = study.ORIGINAL["relu/zero"]
+    shares = scratch_original.constant_class_accuracies(
+        {"train": y_train, "val": y_val, "test": y_test}
+    )
+    original = scratch_original.ORIGINAL["relu/zero"]
     assert shares[1]["train"] == original["train_accuracy"]
     assert shares[1]["test"] == original["test_accuracy"]
-    assert shares[3]["val"] == study.ORIGINAL["relu/random"]["val_accuracy"]
-    replay = study.replay_zero_init(y_train, y_val, 0.002)
-    for epoch, (train, val) in study.ORIGINAL_ZERO_INIT_LOSSES.items():
+    assert shares[3]["val"] == scratch_original.ORIGINAL["relu/random"]["val_accuracy"]
+    replay = scratch_original.replay_zero_init(y_train, y_val, 0.002)
+    for epoch, (train, val) in scratch_original.ORIGINAL_ZERO_INIT_LOSSES.items():
         assert replay["train_loss"][epoch - 1] == pytest.approx(train, rel=1e-14)
         assert replay["val_loss"][epoch - 1] == pytest.approx(val, rel=1e-14)
-    other = study.replay_zero_init(y_train, y_val, 0.0021)
-    assert abs(other["train_loss"][9] - study.ORIGINAL_ZERO_INIT_LOSSES[10][0]) > 1e-6
+    other = scratch_original.replay_zero_init(y_train, y_val, 0.0021)
+    assert abs(other["train_loss"][9] - scratch_original.ORIGINAL_ZERO_INIT_LOSSES[10][0]) > 1e-6
 
 
 def test_distinct_units_and_layer_statistics():
@@ -131,8 +152,9 @@ def test_distinct_units_and_layer_statistics():
     assert list(stats.index) == [1, 2, 3, 4]
     assert stats.loc[1, "saturated"] > 0.3  # +-1 weights saturate the sigmoid units
     assert (stats["mean_slope"] < 0.2).all()  # 0.25 is the unsaturated slope
-    he = study.layer_statistics(ScratchMLP("relu", "normal", bias_init="zero",
-                                           random_state=0), X, y)
+    he = study.layer_statistics(
+        ScratchMLP("relu", "normal", bias_init="zero", random_state=0), X, y
+    )
     assert (he["mean_slope"] > 0.3).all() and (he["mean_slope"] < 0.7).all()
     # the error signals agree with the model's own backward pass:
     # dJ/dW_1 = X^T d_1 and dJ/db_l = sum of the rows of d_l
@@ -147,13 +169,14 @@ def test_distinct_units_and_layer_statistics():
 def test_original_softmax_reproduces_the_global_max_bug():
     logits = np.array([[2.0, 1.0, 0.0], [200.0, 100.0, 160.0], [900.0, 0.0, 150.0]])
     with np.errstate(under="ignore"):
-        p = study.original_softmax(logits)
-    np.testing.assert_allclose(p[0], [1 / 3] * 3)       # fully underflowed: uniform
-    assert p[1].argmax() == 1                           # partly: the smallest logit wins
+        p = scratch_original.original_softmax(logits)
+    np.testing.assert_allclose(p[0], [1 / 3] * 3)  # fully underflowed: uniform
+    assert p[1].argmax() == 1  # partly: the smallest logit wins
     np.testing.assert_allclose(p[2], [1.0, 0.0, 0.0], atol=1e-9)
     small = np.array([[0.5, -1.0, 2.0], [1.0, 1.5, -0.5]])
     from helpers.scratch_nn import softmax
-    np.testing.assert_allclose(study.original_softmax(small), softmax(small), rtol=1e-15)
+
+    np.testing.assert_allclose(scratch_original.original_softmax(small), softmax(small), rtol=1e-15)
 
 
 def test_original_algorithm_equals_sgd_for_a_tiny_step():
@@ -162,7 +185,7 @@ def test_original_algorithm_equals_sgd_for_a_tiny_step():
     X = rng.uniform(0, 1, size=(128, 784))
     y = np.arange(128) % 10
     lr = 1e-6
-    replica = study.OriginalAlgorithm("tanh", "normal", learning_rate=lr, seed=5)
+    replica = scratch_original.OriginalAlgorithm("tanh", "normal", learning_rate=lr, seed=5)
     ours = ScratchMLP("tanh", "normal", learning_rate=lr, random_state=5, shuffle=False)
     start = [w.copy() for w in ours.weights]
     replica.train_epoch(X, y)
@@ -176,10 +199,12 @@ def test_original_algorithm_equals_sgd_for_a_tiny_step():
 
 def test_replay_constant_output_reports_the_top_classes():
     y_train = np.array([0] * 60 + [1] * 40 + [2] * 28)  # last batch: all 2s
-    result = study.replay_constant_output(y_train, y_train, step=0.01, epochs=50,
-                                          batch_size=32, n_classes=3)
+    result = scratch_original.replay_constant_output(
+        y_train, y_train, step=0.01, epochs=50, batch_size=32, n_classes=3
+    )
     assert result["top_class"] == 0 and result["second_class"] == 1
-    big = study.replay_constant_output(y_train, y_train, step=5.0, epochs=5,
-                                       batch_size=32, n_classes=3)
+    big = scratch_original.replay_constant_output(
+        y_train, y_train, step=5.0, epochs=5, batch_size=32, n_classes=3
+    )
     assert big["top_class"] == 2  # a large step: the epoch's last batch decides
     assert big["train_loss"] > result["train_loss"]

@@ -1,0 +1,297 @@
+"""The original submission's scratch-network runs: what it printed, and replays of it.
+
+Notebook 03's diagnosis of the original (section "What went wrong in the original"):
+
+* :data:`ORIGINAL`: what the original printed for each configuration;
+  :data:`ORIGINAL_ZERO_INIT_LOSSES`: the losses it printed for a zero-init run.
+* :func:`original_split_labels` / :func:`replay_zero_init`: a replay of its zero-init
+  runs, which depend on the labels only (used to pin down its learning rate);
+  :func:`replay_constant_output`, :func:`constant_class_accuracies`: what an
+  input-independent model prints.
+* :func:`original_softmax`, :class:`OriginalAlgorithm`: its exported code's softmax and
+  update order, replicated to show what they do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+
+from helpers import seeds
+from helpers.scratch_nn import ACTIVATIONS, ScratchMLP
+from helpers.scratch_study import BATCH_SIZE, LEARNING_RATE, split_sizes
+
+# ------------------------------------------------------------------------ the original
+
+#: What the original printed for each configuration: final train/validation/test
+#: accuracy and the train/validation loss after epoch 100 (full training set).
+ORIGINAL: dict[str, dict[str, float]] = {
+    "relu/random": dict(
+        train_accuracy=0.10226785714285715,
+        val_accuracy=0.10671428571428572,
+        test_accuracy=0.09528571428571428,
+        train_loss=2.3035621181206247,
+        val_loss=2.3020266374049525,
+    ),
+    "relu/normal": dict(
+        train_accuracy=0.11185714285714286,
+        val_accuracy=0.11228571428571428,
+        test_accuracy=0.11814285714285715,
+        train_loss=2.3031565775632035,
+        val_loss=2.302012455070436,
+    ),
+    "relu/zero": dict(
+        train_accuracy=0.11185714285714286,
+        val_accuracy=0.11228571428571428,
+        test_accuracy=0.11814285714285715,
+        train_loss=2.30118112860864,
+        val_loss=2.3007399767290355,
+    ),
+    "sigmoid/random": dict(
+        train_accuracy=0.11217857142857143,
+        val_accuracy=0.11257142857142857,
+        test_accuracy=0.11828571428571429,
+        train_loss=2.296288727474775,
+        val_loss=2.2957665558201197,
+    ),
+    "sigmoid/normal": dict(
+        train_accuracy=0.3604107142857143,
+        val_accuracy=0.363,
+        test_accuracy=0.357,
+        train_loss=2.1086832916067366,
+        val_loss=2.1058014444388866,
+    ),
+    "sigmoid/zero": dict(
+        train_accuracy=0.11185714285714286,
+        val_accuracy=0.11228571428571428,
+        test_accuracy=0.11814285714285715,
+        train_loss=2.3011897592390356,
+        val_loss=2.3007263513234264,
+    ),
+    "tanh/random": dict(
+        train_accuracy=0.8492678571428571,
+        val_accuracy=0.8498571428571429,
+        test_accuracy=0.8488571428571429,
+        train_loss=0.5145095561119645,
+        val_loss=0.5148261687463348,
+    ),
+    "tanh/normal": dict(
+        train_accuracy=0.7513392857142858,
+        val_accuracy=0.7471428571428571,
+        test_accuracy=0.7485714285714286,
+        train_loss=0.8006619997094087,
+        val_loss=0.8168014995875938,
+    ),
+    "tanh/zero": dict(
+        train_accuracy=0.11185714285714286,
+        val_accuracy=0.11228571428571428,
+        test_accuracy=0.11814285714285715,
+        train_loss=2.30118112860864,
+        val_loss=2.3007399767290355,
+    ),
+    "leaky_relu/random": dict(
+        train_accuracy=0.10226785714285715,
+        val_accuracy=0.10671428571428572,
+        test_accuracy=0.09528571428571428,
+        train_loss=2.3064091342350768,
+        val_loss=2.3051522981079895,
+    ),
+    "leaky_relu/normal": dict(
+        train_accuracy=0.10226785714285715,
+        val_accuracy=0.10671428571428572,
+        test_accuracy=0.09528571428571428,
+        train_loss=2.3042519404248036,
+        val_loss=2.3033633302814938,
+    ),
+    "leaky_relu/zero": dict(
+        train_accuracy=0.10226785714285715,
+        val_accuracy=0.10671428571428572,
+        test_accuracy=0.09528571428571428,
+        train_loss=2.307023701308522,
+        val_loss=2.305282351320243,
+    ),
+}
+
+#: The original's printed losses of relu/zero (and, identically, tanh/zero):
+#: ``{epoch: (train loss, validation loss)}``.
+ORIGINAL_ZERO_INIT_LOSSES: dict[int, tuple[float, float]] = {
+    10: (2.3014200255569803, 2.3011710772553635),
+    20: (2.3012219643465484, 2.3008656359439903),
+    30: (2.3011882473158125, 2.3007847135428743),
+    40: (2.3011824032742796, 2.3007579402177765),
+    50: (2.301181364030809, 2.3007475851006634),
+    60: (2.301181173544364, 2.3007432401383796),
+    70: (2.301181137416241, 2.3007413494620907),
+    80: (2.301181130317566, 2.300740514015715),
+    90: (2.3011811288886235, 2.3007401424513314),
+    100: (2.30118112860864, 2.3007399767290355),
+}
+
+
+def original_softmax(logits: np.ndarray) -> np.ndarray:
+    """The original's softmax, for comparison: it subtracts the *global* maximum of the
+    whole batch (not each row's), then replaces exponentials that underflowed to 0 by
+    ``1e-10`` before normalising each row.
+
+    A row whose logits all lie more than ~745 below the batch's largest logit underflows
+    completely and comes out uniform (``1e-10`` everywhere); a row that underflows only
+    partly gives its *smallest* logits the most probability (``1e-10`` beats any
+    surviving ``exp(-700)``). For small logits it equals the row-wise softmax.
+    """
+    exps = np.exp(logits - np.max(logits))
+    exps = np.where(exps == 0, 1e-10, exps)
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+class OriginalAlgorithm:
+    """The original's training algorithm, re-implemented to test what it does (our code).
+
+    As the submission shows it: biases drawn with the weight rule at ``fan_in = 1``,
+    :func:`original_softmax`, the batches in one fixed order every epoch, the output
+    layer's weights updated *before* the error is propagated back through them, and
+    the weight gradients divided by the batch size (the divisor is cut off in the
+    export: ``/ s...``; we take ``batch_size``; bias gradients are batch means, which
+    the export shows).
+    """
+
+    def __init__(
+        self,
+        activation: str,
+        weight_init: str,
+        learning_rate: float = LEARNING_RATE,
+        batch_size: int = BATCH_SIZE,
+        seed: int = seeds.SCRATCH_TRAIN_SEED,
+    ):
+        from helpers.scratch_nn import HIDDEN_LAYER_SIZES, N_CLASSES, N_INPUTS
+
+        self.f, self.f_grad = ACTIVATIONS[activation]
+        template = ScratchMLP(activation, weight_init, bias_init="as_weights", random_state=seed)
+        self.weights = template.weights
+        self.biases = [b[None, :] for b in template.biases]
+        self.learning_rate, self.batch_size = learning_rate, batch_size
+        self.sizes = (N_INPUTS, *HIDDEN_LAYER_SIZES, N_CLASSES)
+
+    def forward(self, X: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        acts = [X]
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            acts.append(self.f(acts[-1] @ W + b))
+        return original_softmax(acts[-1] @ self.weights[-1] + self.biases[-1]), acts
+
+    def train_epoch(self, X: np.ndarray, y: np.ndarray) -> None:
+        lr, eye = self.learning_rate, np.eye(self.sizes[-1])
+        for start in range(0, len(X), self.batch_size):
+            xb, yb = X[start : start + self.batch_size], y[start : start + self.batch_size]
+            prob, acts = self.forward(xb)
+            delta = prob - eye[yb]
+            self.weights[-1] -= lr * acts[-1].T @ delta / self.batch_size
+            self.biases[-1] -= lr * delta.mean(axis=0)
+            for layer in range(len(self.weights) - 2, -1, -1):
+                delta = delta @ self.weights[layer + 1].T * self.f_grad(acts[layer + 1])
+                self.weights[layer] -= lr * acts[layer].T @ delta / self.batch_size
+                self.biases[layer] -= lr * delta.mean(axis=0)
+
+    def loss_and_accuracy(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """As the original measured them: one forward pass over all of ``X`` at once."""
+        prob, _ = self.forward(X)
+        return (
+            float(-np.mean(np.log(prob[np.arange(len(y)), y]))),
+            float(np.mean(prob.argmax(axis=1) == y)),
+        )
+
+
+def replay_constant_output(
+    y_train: np.ndarray,
+    y_val: np.ndarray,
+    step: float,
+    epochs: int = 20,
+    batch_size: int = BATCH_SIZE,
+    n_classes: int = 10,
+) -> dict[str, float]:
+    """A model whose output ignores the input, trained in the original's fixed batch
+    order with step ``step`` on its logits: loss and top class after the last epoch.
+
+    The same update as :func:`replay_zero_init`; a larger ``step`` stands for a network
+    whose units below the output no longer depend on the input (dead ReLUs), where the
+    constant activations feeding the output layer enlarge the step its logits take.
+    """
+    replay = replay_zero_init(y_train, y_val, step, epochs, batch_size, n_classes, return_bias=True)
+    order = np.argsort(replay["bias"])[::-1]
+    return {
+        "train_loss": float(replay["train_loss"][-1]),
+        "val_loss": float(replay["val_loss"][-1]),
+        "top_class": int(order[0]),
+        "second_class": int(order[1]),
+        "logit_gap": float(replay["bias"][order[0]] - replay["bias"][order[1]]),
+    }
+
+
+def original_split_labels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels of the original's train/validation/test split of all 70,000 MNIST images.
+
+    The original concatenated the official train and t10k sets, called
+    ``np.random.seed(42)`` and ``np.random.permutation(70000)``, and split 80/10/10.
+    ``RandomState(42)`` gives the same permutation without touching the global seed.
+    Needs only the two label files (the training *images* are not needed).
+    """
+    from helpers.data import LABELS_MAGIC, ensure_file, read_idx
+
+    with contextlib.redirect_stderr(io.StringIO()):  # "copying from <mirror path>" notes
+        paths = [
+            ensure_file("mnist", f"{split}-labels-idx1-ubyte.gz") for split in ("train", "t10k")
+        ]
+    labels = np.concatenate([read_idx(p, LABELS_MAGIC) for p in paths]).astype(np.int64)
+    labels = labels[np.random.RandomState(42).permutation(len(labels))]
+    n_train, n_val, _ = split_sizes(len(labels))
+    cut = n_train + n_val
+    return labels[:n_train], labels[n_train:cut], labels[cut:]
+
+
+def replay_zero_init(
+    y_train: np.ndarray,
+    y_val: np.ndarray,
+    learning_rate: float,
+    epochs: int = 100,
+    batch_size: int = BATCH_SIZE,
+    n_classes: int = 10,
+    return_bias: bool = False,
+) -> dict[str, np.ndarray]:
+    """Per-epoch train/validation loss of the original's training loop on a zero-init
+    network whose activation has ``f(0) = 0`` (relu, tanh, leaky relu).
+
+    With every weight and bias 0, every hidden unit outputs ``f(0) = 0`` and no weight
+    gradient is ever non-zero (``dW_l = a_{l-1}^T d_l`` with ``a_{l-1} = 0``, and the
+    ``d_l`` below the output vanish because ``W_{l+1} = 0``). Only the output bias ``b``
+    moves: ``b -= lr * mean_batch(softmax(b) - onehot(y))``, batches in the fixed order
+    of the original (no reshuffling). The network predicts ``softmax(b)`` for every
+    image, so the whole run depends on the labels alone. ``return_bias`` adds the final
+    ``b`` to the result.
+    """
+    y_train, y_val = np.asarray(y_train), np.asarray(y_val)
+    eye = np.eye(n_classes)
+    starts = range(0, len(y_train), batch_size)
+    batch_targets = np.array([eye[y_train[s : s + batch_size]].mean(axis=0) for s in starts])
+    train_freq = np.bincount(y_train, minlength=n_classes) / len(y_train)
+    val_freq = np.bincount(y_val, minlength=n_classes) / len(y_val)
+    bias = np.zeros(n_classes)
+    train_loss, val_loss = [], []
+    for _ in range(epochs):
+        for target in batch_targets:
+            shifted = np.exp(bias - bias.max())
+            bias -= learning_rate * (shifted / shifted.sum() - target)
+        log_p = bias - bias.max()
+        log_p -= np.log(np.exp(log_p).sum())
+        train_loss.append(-(train_freq @ log_p))
+        val_loss.append(-(val_freq @ log_p))
+    result = {"train_loss": np.array(train_loss), "val_loss": np.array(val_loss)}
+    if return_bias:
+        result["bias"] = bias
+    return result
+
+
+def constant_class_accuracies(labels: dict[str, np.ndarray], n_classes: int = 10):
+    """``{class: {split: share of that class}}``: the accuracy of always answering it."""
+    return {
+        k: {split: float(np.mean(y == k)) for split, y in labels.items()} for k in range(n_classes)
+    }
