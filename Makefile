@@ -32,7 +32,7 @@ ifeq ($(ACCEPT),1)
 run-all: export NNSVM_VERIFY := accept
 endif
 
-.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench report \
+.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel report \
 	html clean grade grade-template grade-reference grade-example student cluster-demo
 
 help: ## list the targets
@@ -85,6 +85,9 @@ cluster-demo: $(STAMP) ## run-all PROFILE=smoke on a local Dask scheduler + 2 wo
 
 bench: data ## throughput benchmark: scratch network vs scikit-learn, matmul peak
 	$(PY) -m tools.bench
+
+bench-parallel: data ## serial vs parallel tasks (study, activation study, grid search)
+	$(PY) -m tools.bench_parallel
 
 report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.json
 	$(PY) -m tools.report

@@ -133,3 +133,15 @@ def test_every_round_measures_all_three_and_each_keeps_its_best(monkeypatch):
     assert result.round_ratios == pytest.approx([3.0 / 2.0, 5.0 / 1.0, 2.5 / 4.0])
     assert result.median_round_ratio == pytest.approx(1.5)
     assert result.ratio == pytest.approx(2.5)  # best vs best
+
+
+def test_bench_parallel_rejects_bad_arguments(monkeypatch, capsys):
+    from tools import bench_parallel
+
+    with pytest.raises(SystemExit):
+        bench_parallel.main(["--epochs", "0"])
+    assert "--epochs and --rounds must be at least 1" in capsys.readouterr().err
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:1")
+    with pytest.raises(SystemExit):
+        bench_parallel.main([])
+    assert "unset DASK_SCHEDULER_ADDRESS" in capsys.readouterr().err
