@@ -39,6 +39,15 @@ def test_strip_removes_run_varying_metadata_only():
     assert cell.execution_count == 3 and cell.outputs  # nbval needs both
 
 
+def test_strip_writes_the_injected_parameters_as_ruff_format_does():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('# Parameters\nprofile = "default"\n')
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.append(cell)
+    pipeline.strip_notebook(nb)
+    assert cell.source == '# Parameters\nprofile = "default"'
+
+
 def test_strip_merges_consecutive_streams_of_the_same_name():
     cell = nbformat.v4.new_code_cell("print(1); print(2)")
     new_stream = nbformat.v4.new_output

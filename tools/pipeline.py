@@ -73,6 +73,8 @@ def strip_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata.pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id on every run
+            # papermill ends the cell with a newline, ruff format (make lint) without one
+            cell.source = cell.source.rstrip("\n")
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
     return nb
