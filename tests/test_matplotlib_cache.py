@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, REPO_ROOT
+from tools.verify import NBVAL_ARGS
 
 FIGURE_WITH_MATHTEXT = (
     "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt;"
@@ -68,19 +69,7 @@ def test_a_notebook_with_figures_still_verifies_with_a_poisoned_home(tmp_path):
     env = {**os.environ, "HOME": str(poisoned_home(tmp_path)), "MPLCONFIGDIR": str(MPL_CONFIG_DIR)}
     notebook = REPO_ROOT / "notebooks" / "02_svm_margins.ipynb"
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval",
-            "--nbval-current-env",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-sanitize-with",
-            ".nbval-sanitize.cfg",
-            "-q",
-            str(notebook),
-        ],
+        [sys.executable, *NBVAL_ARGS, "-q", str(notebook)],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from helpers.paths import REPO_ROOT
+from tools.verify import NBVAL_ARGS
 
 NOTEBOOK = "01_backprop_by_hand.ipynb"
 
@@ -40,19 +41,7 @@ def nbval(root):
     env = {**os.environ, "PYTHONPATH": str(root)}
     env.pop("NNSVM_VERIFY", None)
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval",
-            "--nbval-current-env",
-            "-p",
-            "no:cacheprovider",
-            "--nbval-sanitize-with",
-            ".nbval-sanitize.cfg",
-            "-q",
-            f"notebooks/{NOTEBOOK}",
-        ],
+        [sys.executable, *NBVAL_ARGS, "-q", f"notebooks/{NOTEBOOK}"],
         cwd=root,
         env=env,
         capture_output=True,
