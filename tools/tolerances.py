@@ -72,8 +72,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
 }
 MACHINE_VARIANTS = ("threads-1", "threads-4", "numpy-no-avx")
-#: Notebooks whose numbers come from training (01 and 02 are exact arithmetic).
-MEASURED_NOTEBOOKS = ("03", "04", "05", "06")
+#: Notebooks whose numbers come from training (01 and 02 are exact arithmetic). 07 also
+#: carries tolerances measured within its own run from its seeds (helpers/verify.py); a
+#: rule derived here replaces the in-run one for the same value.
+MEASURED_NOTEBOOKS = ("03", "04", "05", "06", "07")
 
 
 def variant_dir(variant: str) -> Path:
