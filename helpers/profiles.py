@@ -48,6 +48,33 @@ _TABLE: dict[str, dict[str, Any]] = {
     # 06: how many times the original's restart-every-call loop is replayed to show that
     # its "epochs" all give the same model (each call is one epoch from the same start).
     "original_refit_demo_calls": {"smoke": 2, "default": 3, "full": 3},
+    # --- 07: three experiments ----------------------------------------------------
+    # Repeated runs per configuration (seeds from helpers/seeds.py).
+    "experiment_seeds": {"smoke": 2, "default": 3, "full": 5},
+    # 1, data size vs SGD steps: every configuration trains on each training-set size for
+    # 7 x S SGD steps (S = experiment_base_steps) and is evaluated after S, 3 S and 7 S:
+    # a grid of sizes x step counts. default: S = 300 (7 S = 2,100, a third of notebook
+    # 03's 6,300 steps: the 12 runs at 03's scale alone would take most of the notebook's
+    # 6-minute budget); full: S = 6,300, so 7 S = 44,100, about the original's 43,800.
+    "experiment_configs": {
+        "smoke": ("tanh/random",),
+        "default": ("tanh/random",),
+        "full": ("tanh/random", "sigmoid/random"),
+    },
+    "experiment_train_sizes": {
+        "smoke": (100, 200, 400, 800),
+        "default": (1_000, 2_000, 4_000, 8_000),
+        "full": (1_000, 2_000, 4_000, 8_000),
+    },
+    "experiment_base_steps": {"smoke": 10, "default": 300, "full": 6_300},
+    # 3, learning rate x initialisation of relu and leaky relu: epochs per run (36 runs
+    # at the default profile: 2 activations x 2 initialisations x 3 rates x 3 seeds).
+    "sensitivity_epochs": {"smoke": 1, "default": 6, "full": 30},
+    # 2, bottleneck sweep: six autoencoders per seed, then a classifier on each code.
+    # default: short runs (the notebook prints how fast each network was still improving).
+    "bottleneck_seeds": {"smoke": 2, "default": 3, "full": 3},
+    "bottleneck_epochs": {"smoke": 2, "default": 8, "full": 100},
+    "bottleneck_classifier_epochs": {"smoke": 3, "default": 20, "full": 200},
 }
 
 #: ``PROFILES[name][key]``: read-only rows of the table above.
@@ -75,6 +102,16 @@ def get_profile(name: str) -> MappingProxyType:
     return PROFILES[name]
 
 
+def _cell(value: Any) -> str:
+    """One setting as table text: ``all`` for None, ints with thousands separators,
+    tuples as their items separated by semicolons."""
+    if value is None:
+        return "all"
+    if isinstance(value, tuple):
+        return "; ".join(_cell(item) for item in value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def as_markdown_table() -> str:
     """The whole table as Markdown (used by the README and the notebooks)."""
     lines = [
@@ -82,13 +119,6 @@ def as_markdown_table() -> str:
         "|---|" + "---|" * len(PROFILE_NAMES),
     ]
     for key, sizes in _TABLE.items():
-        cells = [
-            "all"
-            if sizes[p] is None
-            else f"{sizes[p]:,}"
-            if isinstance(sizes[p], int)
-            else str(sizes[p])
-            for p in PROFILE_NAMES
-        ]
+        cells = [_cell(sizes[p]) for p in PROFILE_NAMES]
         lines.append(f"| `{key}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -55,3 +55,25 @@ AUTOENCODER_SEED = 42 + SEED_OFFSET
 FEATURE_CLASSIFIER_SEED = 42 + SEED_OFFSET
 #: Randomised SVD of the PCA reference (notebook 06).
 PCA_SEED = 42 + SEED_OFFSET
+
+# -- repeated runs (notebook 07)
+#: Repeated runs of one configuration use the seeds ``base + SEED_STRIDE * k``, k = 0, 1, ...
+#: (:func:`repeated_seeds`): farther apart than any ``NNSVM_SEED_OFFSET`` (< 1000), so a
+#: shifted run never reuses a seed of the committed one.
+SEED_STRIDE = 1000
+
+
+def repeated_seeds(base: int, n: int) -> tuple[int, ...]:
+    """``n`` training seeds for repeated runs: ``base, base + 1000, base + 2000, ...``."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"need a positive number of seeds, got {n!r}")
+    return tuple(base + SEED_STRIDE * k for k in range(n))
+
+
+#: From-scratch experiments of notebook 07 (data size vs steps, learning rate and
+#: initialisation): the first seed is notebook 03's, so a run at 03's settings is 03's run.
+EXPERIMENT_TRAIN_SEED = SCRATCH_TRAIN_SEED
+#: Bottleneck sweep of notebook 07: the autoencoders and the classifiers on their codes
+#: (the first seeds are notebook 06's).
+BOTTLENECK_AUTOENCODER_SEED = AUTOENCODER_SEED
+BOTTLENECK_CLASSIFIER_SEED = FEATURE_CLASSIFIER_SEED

@@ -23,6 +23,14 @@ How a value is compared (its *kind*) comes from ``results/tolerances.json``, mea
 ``one_of``     trained choices (a ranking, a best parameter): one of the values seen
 =============  ==============================================================
 
+A notebook may also carry rules measured *within its own run* (notebook 07, whose
+configurations each ran with several seeds): the payload's :data:`IN_RUN_RULES` entry maps
+leaf paths to rules of the kinds above, derived from the seed spread by
+:func:`seed_tolerance` and :func:`choice_rule`. The *committed* run's in-run rules are
+used; they fill in for values ``results/tolerances.json`` does not cover (a measured rule
+always wins). The in-run rules are how values are compared, not values: they are not
+compared themselves.
+
 ``NNSVM_VERIFY`` selects what :func:`check` does: ``check`` (default: raise
 :class:`VerificationError` on any disagreement), ``report`` (print, never raise: the
 tolerance measurement) or ``accept`` (``make run-all ACCEPT=1``: the run becomes the new
@@ -32,6 +40,7 @@ reference, for a deliberate change of results).
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +59,12 @@ NUMERICAL_RTOL = 1e-9
 NUMERICAL_ATOL = 1e-12
 APPROX = "≈"
 KINDS = ("exact", "numerical", "abs", "one_of")
+#: The payload entry holding rules measured within the run (``{leaf path: rule}``).
+IN_RUN_RULES = "in_run_tolerances"
+#: An in-run tolerance allows this many standard deviations of a re-run's move: a value
+#: outside it by chance is about a 1-in-15,000 event (two-sided normal), so a notebook
+#: with a few hundred such values still verifies on a machine that agrees.
+IN_RUN_Z = 4.0
 
 
 class VerificationError(AssertionError):
@@ -146,6 +161,73 @@ def load_tolerances(path: Path = TOLERANCES_FILE) -> dict[str, dict[str, dict]]:
     return rules
 
 
+def seed_tolerance(std: float, n_seeds: int, statistic: str = "value") -> float:
+    """How far a re-run on another machine may move a trained number, from the standard
+    deviation ``std`` of that number over the ``n_seeds`` seeds of this run.
+
+    A machine difference perturbs training like a new seed at worst (chaotic runs
+    amplify a last-digit change as far as another seed), so a re-run of one seed may
+    land anywhere in the seed distribution: it differs from the committed value by
+    ``sqrt(2) std`` (standard deviation of the difference of two draws). For the mean
+    over the seeds that is ``sqrt(2 / n) std``; for the seeds' standard deviation about
+    ``std / sqrt(n - 1)``. The tolerance is :data:`IN_RUN_Z` times that.
+    ``statistic``: ``"value"`` (one seed's number), ``"mean"`` or ``"std"``.
+    """
+    if n_seeds < 2:
+        raise ValueError(f"a seed spread needs at least 2 seeds, got {n_seeds}")
+    if not std >= 0:
+        raise ValueError(f"std must be a non-negative number, got {std!r}")
+    factor = {
+        "value": 2**0.5,
+        "mean": (2 / n_seeds) ** 0.5,
+        "std": 1 / (n_seeds - 1) ** 0.5,
+    }
+    if statistic not in factor:
+        raise ValueError(f"statistic must be one of {tuple(factor)}, got {statistic!r}")
+    return IN_RUN_Z * factor[statistic] * std
+
+
+def abs_rule(tolerance: float, basis: str) -> dict:
+    """An ``abs`` rule (three significant digits, rounded up) saying what it rests on."""
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance must be a non-negative number, got {tolerance!r}")
+    if tolerance > 0:
+        exponent = math.floor(math.log10(tolerance)) - 2
+        tolerance = math.ceil(round(tolerance / 10**exponent, 6)) * 10**exponent
+    return {"kind": "abs", "tolerance": float(f"{tolerance:.3g}"), "basis": basis}
+
+
+def choice_rule(outcomes, committed) -> dict | None:
+    """The rule of a trained verdict: ``None`` (compared exactly) when every outcome its
+    inputs allow within their tolerances is the committed one, else ``one_of`` them."""
+    values = [committed] + sorted({o for o in outcomes if o != committed}, key=str)
+    if len(values) == 1:
+        return None
+    return {"kind": "one_of", "values": values, "basis": "inputs within their tolerances"}
+
+
+def in_run_rules(payload: Any) -> dict[str, dict]:
+    """The rules a payload carries under :data:`IN_RUN_RULES` (``{}`` if none), checked."""
+    if not isinstance(payload, Mapping):
+        return {}
+    rules = payload.get(IN_RUN_RULES, {})
+    if not isinstance(rules, Mapping):
+        raise ValueError(f"{IN_RUN_RULES} must map leaf paths to rules, got {rules!r}")
+    for leaf, rule in rules.items():
+        if not isinstance(rule, Mapping) or rule.get("kind") not in KINDS:
+            raise ValueError(f"{IN_RUN_RULES}: {leaf}: not a rule of a kind in {KINDS}: {rule!r}")
+        if rule["kind"] == "abs" and not rule.get("tolerance", -1) >= 0:
+            raise ValueError(f"{IN_RUN_RULES}: {leaf}: an abs rule needs a tolerance >= 0")
+    return {str(leaf): dict(rule) for leaf, rule in rules.items()}
+
+
+def without_in_run_rules(payload: Any) -> Any:
+    """``payload`` without its in-run rules (they say how to compare, they are not values)."""
+    if isinstance(payload, Mapping) and IN_RUN_RULES in payload:
+        return {k: v for k, v in payload.items() if k != IN_RUN_RULES}
+    return payload
+
+
 def rule_for(value: Any, rule: Mapping | None) -> dict:
     """The rule a leaf is compared by: its measured rule, else exact or numerical."""
     if rule is not None:
@@ -155,10 +237,11 @@ def rule_for(value: Any, rule: Mapping | None) -> dict:
 
 def describe(rule: Mapping) -> str:
     """The rule in words, for a failure message."""
+    basis = f"; {rule['basis']}" if rule.get("basis") else ""
     if rule["kind"] == "abs":
-        return f"allowed: within {rule['tolerance']:.3g}"
+        return f"allowed: within {rule['tolerance']:.3g}{basis}"
     if rule["kind"] == "one_of":
-        return f"allowed: one of {rule['values']}"
+        return f"allowed: one of {rule['values']}{basis}"
     if rule["kind"] == "numerical":
         return f"allowed: within {NUMERICAL_RTOL:g} relative"
     return "allowed: exactly equal"
@@ -216,9 +299,15 @@ def compare(
     rerun: Mapping,
     tolerances: Mapping[str, Mapping[str, dict]] | None = None,
 ) -> Verdict:
-    """Compare every leaf of ``rerun`` with ``committed`` (two results payloads)."""
-    rules = (load_tolerances() if tolerances is None else tolerances).get(notebook, {})
-    old, new = flatten(_to_builtin(committed)), flatten(_to_builtin(rerun))
+    """Compare every leaf of ``rerun`` with ``committed`` (two results payloads).
+
+    Rules: ``tolerances`` (default: ``results/tolerances.json``) for ``notebook``, then
+    the in-run rules the committed payload carries, then exact/numerical.
+    """
+    measured = (load_tolerances() if tolerances is None else tolerances).get(notebook, {})
+    committed, rerun = _to_builtin(committed), _to_builtin(rerun)
+    rules = {**in_run_rules(committed), **measured}
+    old, new = flatten(without_in_run_rules(committed)), flatten(without_in_run_rules(rerun))
     verdict = Verdict(notebook)
     for leaf in sorted(old.keys() | new.keys()):
         rule = rule_for(old.get(leaf), rules.get(leaf))

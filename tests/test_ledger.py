@@ -269,6 +269,7 @@ def test_real_ledger_covers_the_submission():
         "04_fashion_mlp_activations": 8,  # qualitative observations
         "05_fashion_grid_search": 3 + 18 * 3,  # folds, best params/score; 18 x (mean, std, rank)
         "06_fashion_autoencoder_features": 6 + 1,  # 2 features x 3 splits; the loss remark
+        "07_experiments": 1 + 4 + 2,  # tanh best; 2 activations x (init, rate); saturation x 2
     }
     ids = {e.id for e in REAL}
     for config in ("relu", "sigmoid", "tanh", "leaky_relu"):

@@ -157,3 +157,52 @@ def test_perturbed_committed_accuracy_is_caught():
     rerun["configs"]["relu/random"]["test_accuracy"] -= 0.05
     failures = verify.compare("03_scratch_nn", payload, rerun).failures
     assert [f.split(":")[0] for f in failures] == ["configs/relu/random/test_accuracy"]
+
+
+# ------------------------------------------------------------------- in-run tolerances
+
+
+def with_in_run_rules(**rules):
+    return {**COMMITTED, verify.IN_RUN_RULES: rules}
+
+
+def test_in_run_rules_of_the_committed_run_decide_and_are_not_compared_themselves():
+    committed = with_in_run_rules(loss={"kind": "abs", "tolerance": 0.01, "basis": "seeds"})
+    rerun = {**copy.deepcopy(COMMITTED), "loss": 0.255}
+    rerun[verify.IN_RUN_RULES] = {"loss": {"kind": "abs", "tolerance": 1.0}}  # ignored
+    verdict = verify.compare("toy", committed, rerun, RULES)
+    assert not verdict.failures
+    assert verdict.compared == 6  # the rules are not values
+    rerun["loss"] = 0.27
+    failures = verify.compare("toy", committed, rerun, RULES).failures
+    assert failures == ["loss: committed 0.25, re-run 0.27 (allowed: within 0.01; seeds)"]
+
+
+def test_a_measured_tolerance_wins_over_an_in_run_one():
+    committed = with_in_run_rules(acc={"kind": "abs", "tolerance": 0.5})
+    rerun = {**copy.deepcopy(COMMITTED), "acc": 0.95}
+    assert verify.compare("toy", committed, rerun, RULES).failures  # RULES: within 0.01
+
+
+def test_malformed_in_run_rules_are_an_error():
+    with pytest.raises(ValueError, match="not a rule"):
+        verify.compare("toy", with_in_run_rules(acc={"kind": "roughly"}), COMMITTED, {})
+    with pytest.raises(ValueError, match="tolerance"):
+        verify.compare("toy", with_in_run_rules(acc={"kind": "abs"}), COMMITTED, {})
+
+
+def test_seed_tolerance_per_statistic():
+    assert verify.seed_tolerance(0.01, 3) == pytest.approx(4 * 2**0.5 * 0.01)
+    assert verify.seed_tolerance(0.01, 3, "mean") == pytest.approx(4 * (2 / 3) ** 0.5 * 0.01)
+    assert verify.seed_tolerance(0.01, 5, "std") == pytest.approx(4 * 0.01 / 2)
+    with pytest.raises(ValueError):
+        verify.seed_tolerance(0.01, 1)
+    with pytest.raises(ValueError):
+        verify.seed_tolerance(0.01, 3, "median")
+
+
+def test_abs_rule_rounds_up_to_three_digits_and_choice_rule_lists_the_outcomes():
+    assert verify.abs_rule(0.012341, "x") == {"kind": "abs", "tolerance": 0.0124, "basis": "x"}
+    assert verify.abs_rule(0.0, "x")["tolerance"] == 0.0
+    assert verify.choice_rule({"yes"}, "yes") is None
+    assert verify.choice_rule({"no", "yes"}, "no")["values"] == ["no", "yes"]

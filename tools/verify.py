@@ -123,7 +123,9 @@ def verify(
     n_rules = sum(len(leaves) for leaves in rules.values())
     print(
         f"tolerances: {n_rules} trained values in results/tolerances.json "
-        f"(measured by make tolerances); every other value compared exactly",
+        f"(measured by make tolerances); a notebook's other trained values within the "
+        f"tolerances its committed run measured from its own seeds (07), every other "
+        f"value compared exactly",
         flush=True,
     )
     log = VERIFY_DIR / "verdicts.jsonl"
