@@ -118,19 +118,6 @@ def test_scratch_study_on_dask_equals_local_and_serial(cluster, monkeypatch):
     assert {key.split("-")[1] for key in dask_keys} == set(configs)
 
 
-@pytest.fixture(scope="module")
-def small_data():
-    X, y = make_classification(
-        n_samples=360, n_features=12, n_informative=6, n_classes=3, random_state=3
-    )
-    X = (X - X.min()) / (X.max() - X.min())
-    return {
-        "train": (X[:240], y[:240]),
-        "validation": (X[240:300], y[240:300]),
-        "test": (X[300:], y[300:]),
-    }
-
-
 def test_activation_study_on_dask_equals_local(cluster, monkeypatch, small_data, capfd):
     local = _locally(
         monkeypatch, mlp_study.run_activation_study, small_data, 2, ("relu", "tanh"), n_jobs=2

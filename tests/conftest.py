@@ -1,0 +1,22 @@
+"""Fixtures shared by several test modules."""
+
+import pytest
+from sklearn.datasets import make_classification
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    """360 samples, 12 features, 3 classes; split 240/60/60 as ``eval_sets``.
+
+    Big enough that every fit sees more than one batch of 128 (also each of two CV folds of
+    train + validation), so scikit-learn does not warn that it clips the batch size.
+    """
+    X, y = make_classification(
+        n_samples=360, n_features=12, n_informative=6, n_classes=3, random_state=3
+    )
+    X = (X - X.min()) / (X.max() - X.min())
+    return {
+        "train": (X[:240], y[:240]),
+        "validation": (X[240:300], y[240:300]),
+        "test": (X[300:], y[300:]),
+    }
