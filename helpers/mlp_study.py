@@ -3,7 +3,7 @@
 Both notebooks use :func:`helpers.fashion.load_fashion_splits` for the data and take every
 size and epoch count from the profile table; this module holds the fixed settings of the
 two studies, the code that runs them, the tables and figures, and the original
-submission's reported grid-search numbers (:data:`ORIGINAL_GRID`).
+submission's reported grid-search numbers (:func:`original_grid_table`).
 
 Activation study
     ``MLPClassifier(hidden_layer_sizes=(128, 64, 32))``, adam, batch 128, learning rate
@@ -18,7 +18,7 @@ Grid search
 
 Length: about 560 lines, over the repository's guide of 500, because the two studies
 share one network, its settings and the original's reported numbers; split, each half
-would import the other's constants. :data:`ORIGINAL_GRID` and the comparison helpers
+would import the other's constants. :func:`original_grid_table` and the comparison helpers
 are the part that would leave first, into the ledger (issue 11).
 """
 
@@ -33,7 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 
-from helpers import seeds
+from helpers import ledger, seeds
 from helpers.fashion import counting_convergence_warnings, train_epochs
 from helpers.parallel import run_tasks, task_backend
 
@@ -447,56 +447,34 @@ def plot_grid_heatmaps(
 
 # --------------------------------------------------------- the original's grid search
 
-#: The original submission's grid-search printout (seed file, "Grid Search" section,
-#: output of ``In [30]``): row number, mean and std of the 5-fold CV accuracy, rank.
-#: Its ``params`` column was cut off after ``learning_rate_init``; the solver follows from
-#: scikit-learn's ``ParameterGrid`` order (keys sorted, the last key -- ``solver``,
-#: ``["adam", "sgd"]`` -- varying fastest), which the printed best parameters confirm
-#: (row 14, rank 1: batch 128, learning rate 1e-4, adam).
-ORIGINAL_GRID_SCORES = (
-    # (row, mean_cv_accuracy, std_cv_accuracy, rank)
-    (0, 0.807375, 0.004667, 3),
-    (1, 0.761375, 0.005868, 10),
-    (2, 0.804625, 0.012934, 4),
-    (3, 0.803125, 0.011799, 5),
-    (4, 0.612625, 0.017750, 17),
-    (5, 0.480375, 0.069929, 18),
-    (6, 0.792625, 0.005637, 7),
-    (7, 0.706250, 0.012009, 12),
-    (8, 0.813125, 0.005078, 2),
-    (9, 0.799375, 0.007935, 6),
-    (10, 0.656500, 0.028175, 15),
-    (11, 0.680750, 0.013581, 14),
-    (12, 0.776375, 0.007109, 8),
-    (13, 0.641875, 0.019780, 16),
-    (14, 0.814875, 0.003980, 1),
-    (15, 0.772625, 0.007282, 9),
-    (16, 0.693000, 0.020959, 13),
-    (17, 0.741750, 0.013927, 11),
-)
 #: The original's printed best parameters, and its CV set-up (5 folds, max_iter=100, all
-#: 8,000 training images, no random_state anywhere).
-ORIGINAL_BEST_PARAMS = {"batch_size": 128, "learning_rate_init": 0.0001, "solver": "adam"}
-ORIGINAL_GRID_FOLDS = 5
-ORIGINAL_GRID_EPOCHS = 100
+#: 8,000 training images, no random_state anywhere), read from the ledger.
+ORIGINAL_BEST_PARAMS = ledger.original("grid.best_params")
+ORIGINAL_GRID_FOLDS = ledger.original("grid.folds")
+ORIGINAL_GRID_EPOCHS = ledger.original("grid.max_epochs")
 
 
 def original_grid_table() -> pd.DataFrame:
-    """:data:`ORIGINAL_GRID_SCORES` with the parameters of each row, in rank order.
+    """The original's grid-search printout (ledger ``grid.cNN.*``) in rank order.
 
-    Same columns as :func:`grid_results_table`, without ``mean_epochs_run``.
+    The printout (output of ``In [30]``) gives, per row, the mean and std of the 5-fold CV
+    accuracy and the rank. Its ``params`` column was cut off after
+    ``learning_rate_init``; the solver follows from scikit-learn's ``ParameterGrid``
+    order (keys sorted, the last key -- ``solver``, ``["adam", "sgd"]`` -- varying
+    fastest), which the printed best parameters confirm (row 14, rank 1: batch 128,
+    learning rate 1e-4, adam). Same columns as :func:`grid_results_table`, without
+    ``mean_epochs_run``.
     """
     params = pd.DataFrame(list(ParameterGrid(PARAM_GRID)))
+    rows = [ledger.originals(f"grid.c{candidate:02d}") for candidate in range(len(params))]
     scores = pd.DataFrame(
-        list(ORIGINAL_GRID_SCORES),
-        columns=["candidate", "mean_cv_accuracy", "std_cv_accuracy", "rank"],
+        {
+            "mean_cv_accuracy": [row["mean"] for row in rows],
+            "std_cv_accuracy": [row["std"] for row in rows],
+            "rank": [int(row["rank"]) for row in rows],
+        }
     )
-    if len(scores) != len(params) or list(scores["candidate"]) != list(range(len(params))):
-        raise ValueError("ORIGINAL_GRID_SCORES must list every candidate once, in order")
-    table = pd.concat(
-        [params[["solver", "learning_rate_init", "batch_size"]], scores.drop(columns="candidate")],
-        axis=1,
-    )
+    table = pd.concat([params[["solver", "learning_rate_init", "batch_size"]], scores], axis=1)
     table.index.name = "candidate"
     return table.sort_values("rank", kind="stable")
 

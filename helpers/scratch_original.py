@@ -2,7 +2,7 @@
 
 Notebook 03's diagnosis of the original (section "What went wrong in the original"):
 
-* :data:`ORIGINAL`: what the original printed for each configuration;
+* :data:`ORIGINAL`: what the original printed for each configuration (from the ledger);
   :data:`ORIGINAL_ZERO_INIT_LOSSES`: the losses it printed for a zero-init run.
 * :func:`original_split_labels` / :func:`replay_zero_init`: a replay of its zero-init
   runs, which depend on the labels only (used to pin down its learning rate);
@@ -19,114 +19,25 @@ import io
 
 import numpy as np
 
-from helpers import seeds
+from helpers import ledger, seeds
 from helpers.scratch_nn import ACTIVATIONS, ScratchMLP
 from helpers.scratch_study import BATCH_SIZE, LEARNING_RATE, split_sizes
 
 # ------------------------------------------------------------------------ the original
 
-#: What the original printed for each configuration: final train/validation/test
-#: accuracy and the train/validation loss after epoch 100 (full training set).
+#: What the original printed for each configuration (read from the ledger): final
+#: train/validation/test accuracy and the train/validation loss after epoch 100.
 ORIGINAL: dict[str, dict[str, float]] = {
-    "relu/random": dict(
-        train_accuracy=0.10226785714285715,
-        val_accuracy=0.10671428571428572,
-        test_accuracy=0.09528571428571428,
-        train_loss=2.3035621181206247,
-        val_loss=2.3020266374049525,
-    ),
-    "relu/normal": dict(
-        train_accuracy=0.11185714285714286,
-        val_accuracy=0.11228571428571428,
-        test_accuracy=0.11814285714285715,
-        train_loss=2.3031565775632035,
-        val_loss=2.302012455070436,
-    ),
-    "relu/zero": dict(
-        train_accuracy=0.11185714285714286,
-        val_accuracy=0.11228571428571428,
-        test_accuracy=0.11814285714285715,
-        train_loss=2.30118112860864,
-        val_loss=2.3007399767290355,
-    ),
-    "sigmoid/random": dict(
-        train_accuracy=0.11217857142857143,
-        val_accuracy=0.11257142857142857,
-        test_accuracy=0.11828571428571429,
-        train_loss=2.296288727474775,
-        val_loss=2.2957665558201197,
-    ),
-    "sigmoid/normal": dict(
-        train_accuracy=0.3604107142857143,
-        val_accuracy=0.363,
-        test_accuracy=0.357,
-        train_loss=2.1086832916067366,
-        val_loss=2.1058014444388866,
-    ),
-    "sigmoid/zero": dict(
-        train_accuracy=0.11185714285714286,
-        val_accuracy=0.11228571428571428,
-        test_accuracy=0.11814285714285715,
-        train_loss=2.3011897592390356,
-        val_loss=2.3007263513234264,
-    ),
-    "tanh/random": dict(
-        train_accuracy=0.8492678571428571,
-        val_accuracy=0.8498571428571429,
-        test_accuracy=0.8488571428571429,
-        train_loss=0.5145095561119645,
-        val_loss=0.5148261687463348,
-    ),
-    "tanh/normal": dict(
-        train_accuracy=0.7513392857142858,
-        val_accuracy=0.7471428571428571,
-        test_accuracy=0.7485714285714286,
-        train_loss=0.8006619997094087,
-        val_loss=0.8168014995875938,
-    ),
-    "tanh/zero": dict(
-        train_accuracy=0.11185714285714286,
-        val_accuracy=0.11228571428571428,
-        test_accuracy=0.11814285714285715,
-        train_loss=2.30118112860864,
-        val_loss=2.3007399767290355,
-    ),
-    "leaky_relu/random": dict(
-        train_accuracy=0.10226785714285715,
-        val_accuracy=0.10671428571428572,
-        test_accuracy=0.09528571428571428,
-        train_loss=2.3064091342350768,
-        val_loss=2.3051522981079895,
-    ),
-    "leaky_relu/normal": dict(
-        train_accuracy=0.10226785714285715,
-        val_accuracy=0.10671428571428572,
-        test_accuracy=0.09528571428571428,
-        train_loss=2.3042519404248036,
-        val_loss=2.3033633302814938,
-    ),
-    "leaky_relu/zero": dict(
-        train_accuracy=0.10226785714285715,
-        val_accuracy=0.10671428571428572,
-        test_accuracy=0.09528571428571428,
-        train_loss=2.307023701308522,
-        val_loss=2.305282351320243,
-    ),
+    f"{activation}/{init}": ledger.originals(f"scratch.{activation}.{init}")
+    for activation in ACTIVATIONS
+    for init in ("random", "normal", "zero")
 }
 
-#: The original's printed losses of relu/zero (and, identically, tanh/zero):
-#: ``{epoch: (train loss, validation loss)}``.
+#: The original's printed losses of relu/zero (and, identically, tanh/zero), read from
+#: the ledger: ``{epoch: (train loss, validation loss)}``.
 ORIGINAL_ZERO_INIT_LOSSES: dict[int, tuple[float, float]] = {
-    10: (2.3014200255569803, 2.3011710772553635),
-    20: (2.3012219643465484, 2.3008656359439903),
-    30: (2.3011882473158125, 2.3007847135428743),
-    40: (2.3011824032742796, 2.3007579402177765),
-    50: (2.301181364030809, 2.3007475851006634),
-    60: (2.301181173544364, 2.3007432401383796),
-    70: (2.301181137416241, 2.3007413494620907),
-    80: (2.301181130317566, 2.300740514015715),
-    90: (2.3011811288886235, 2.3007401424513314),
-    100: (2.30118112860864, 2.3007399767290355),
+    int(epoch[1:]): (train, ledger.original(f"scratch.zero_init.val_loss.{epoch}"))
+    for epoch, train in ledger.originals("scratch.zero_init.train_loss").items()
 }
 
 

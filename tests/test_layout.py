@@ -187,7 +187,7 @@ def test_every_helper_is_imported_by_a_notebook():
         "import tools",
         "import tools.report",
         "import numpy, tools.pipeline as p",
-        "from tools import ledger",
+        "from tools import verify",
         "from tools.report.cli import main",
         "import importlib\nimportlib.import_module('tools.bench')",
         "__import__('tools')",

@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
+from helpers import ledger
+from helpers.ledger import LedgerError, compare, parse_ledger
 from helpers.paths import REPO_ROOT
 from helpers.profiles import get_profile
-from tools import ledger
-from tools.ledger import LedgerError, compare, parse_ledger
 
 HEADER = "schema = 1\n"
 
@@ -265,9 +265,12 @@ def test_real_ledger_covers_the_submission():
     assert by_notebook == {
         "01_backprop_by_hand": 19,  # 3 steps x (y_pred, E, 4 parameters) + the b2 misquote
         "02_svm_margins": 8,  # P1 w, b, SVs; P2 margin, w, b, SVs, query class
-        "03_scratch_nn": 6 + 12 * 5 + 2,  # splits, settings; 12 x (3 accuracies, 2 losses)
+        # splits, settings; 12 x (3 accuracies, 2 losses); 2 observations; relu/zero's 10 x 2
+        # printed losses (replayed)
+        "03_scratch_nn": 6 + 12 * 5 + 2 + 10 * 2,
         "04_fashion_mlp_activations": 8,  # qualitative observations
-        "05_fashion_grid_search": 3 + 18 * 3,  # folds, best params/score; 18 x (mean, std, rank)
+        # folds, max epochs, best params/score; 18 x (mean, std, rank)
+        "05_fashion_grid_search": 4 + 18 * 3,
         "06_fashion_autoencoder_features": 6 + 1,  # 2 features x 3 splits; the loss remark
         "07_experiments": 1 + 4 + 2,  # tanh best; 2 activations x (init, rate); saturation x 2
     }

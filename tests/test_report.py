@@ -10,9 +10,8 @@ import zlib
 import nbformat
 import pytest
 
-from helpers import data
+from helpers import data, ledger
 from helpers.paths import REPO_ROOT
-from tools import ledger
 from tools.report import cli, export, inputs, readme, sections
 
 TOY_LEDGER = """

@@ -10,6 +10,6 @@ Modules, one job each:
 ``rubric``      points per item (``tools/grading/rubric.toml``)
 ``marking``     marks per item, with error carried forward (backprop, SVM)
 ``reports``     console table, Markdown, HTML and the class CSV
-``original``    the original submission's answers, generated from ``tools/ledger.toml``
+``original``    the original submission's answers, generated from ``helpers/ledger.toml``
 ``cli``         ``python -m tools.grading {grade,template,reference,example}``
 """

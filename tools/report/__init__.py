@@ -9,7 +9,7 @@
   notebook, Python and package versions, CPU, cores), else says "not recorded";
 * the verified SHA-256 of every dataset file the profile uses (:mod:`helpers.data`);
 * the figures (``image/png`` outputs) of the executed notebooks;
-* :mod:`tools.ledger`'s ``ledger.toml``: every number the original submission reports.
+* :mod:`helpers.ledger`'s ``ledger.toml``: every number the original submission reports.
 
 and writes, only once everything validated and each file atomically (temporary file
 + rename): ``REPORT.md``, a self-contained ``report.html`` (figures as data URIs),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import ledger as ledger_mod
-from tools.ledger import LedgerRow
+from helpers import ledger as ledger_mod
+from helpers.ledger import LedgerRow
 from tools.report.document import Block, Bullets, Heading, Paragraph, render_html, render_markdown
 from tools.report.figures import Figure
 from tools.report.inputs import evaluate_ledger, expected_results, load_results_set, results_folder
@@ -76,7 +76,7 @@ def build(
                 "`make run-all` executes the notebooks (papermill); each saves its key numbers "
                 "to `results/<notebook>.json` and the pipeline records `results/run.json`.",
                 "`make report` (`python -m tools.report`) validates those files, compares "
-                "them with `tools/ledger.toml`, and writes `results/REPORT.md`, "
+                "them with `helpers/ledger.toml`, and writes `results/REPORT.md`, "
                 "`results/report.html`, `results/figures/` and the README block.",
                 "`make html` exports every executed notebook to `build/html/`.",
             ]

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from helpers import ledger as ledger_mod
+from helpers.ledger import LedgerError
 from helpers.paths import relative
 from helpers.profiles import PROFILE_NAMES
-from tools import ledger as ledger_mod
-from tools.ledger import LedgerError
 from tools.report import readme
 from tools.report.build import build
 from tools.report.export import export_notebooks_html

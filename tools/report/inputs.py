@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers import ledger as ledger_mod
+from helpers.ledger import LedgerEntry, LedgerRow
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, RESULTS_DIR, relative
 from helpers.profiles import PROFILE_NAMES, get_profile
 from helpers.results import SCHEMA_VERSION
-from tools import ledger as ledger_mod
-from tools.ledger import LedgerEntry, LedgerRow
 from tools.pipeline import list_notebooks
 
 RESULTS_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+$")

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers import data
-from tools import ledger as ledger_mod
-from tools.ledger import LedgerRow
+from helpers import ledger as ledger_mod
+from helpers.ledger import LedgerRow
 from tools.pipeline import output_path
 from tools.report.document import Block, FigureBlock, Heading, Paragraph, Table
 from tools.report.figures import Figure, has_outputs, notebook_figures, notebook_title
@@ -188,7 +188,7 @@ def ledger_overview_blocks(rows: Sequence[LedgerRow]) -> list[Block]:
         Paragraph(summary_sentence(ledger_mod.summary_counts(rows))),
         Paragraph(
             "Every number (and qualitative observation) the original submission reports "
-            "is typed in once, in `tools/ledger.toml`, with where it appears in the "
+            "is typed in once, in `helpers/ledger.toml`, with where it appears in the "
             "submission, the results key it is compared with and the tolerance. "
             "Numbers **match** when they lie within the tolerance; observations are "
             "**consistent** when the stated rule holds on the reproduced numbers. Each "

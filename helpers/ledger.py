@@ -1,6 +1,6 @@
 """The ledger: every number the original submission reports, and how it compares.
 
-The original values are typed in once, in ``tools/ledger.toml`` (TOML, so each
+The original values are typed in once, in ``helpers/ledger.toml`` (TOML, so each
 entry carries a comment and a ``where`` saying where in the submission it comes
 from). This module parses that file strictly and compares each entry with the
 reproduced value it names in a notebook's ``results/<notebook>.json``.
@@ -57,6 +57,7 @@ model, and splitting them would leave a module of dataclasses with nothing to do
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import tomllib
@@ -383,6 +384,53 @@ def parse_ledger(text: str, source: str = "ledger") -> list[LedgerEntry]:
 def load_ledger(path: Path = LEDGER_PATH) -> list[LedgerEntry]:
     """Read and parse the ledger file (see :func:`parse_ledger`)."""
     return parse_ledger(Path(path).read_text(encoding="utf-8"), source=path.name)
+
+
+# ---------------------------------------------------------------- reading the originals
+# The notebooks and helpers read the original's numbers (and the reasons for each
+# difference) from here, so none of them is typed anywhere else.
+
+
+@functools.cache
+def _entries_by_id() -> Mapping[str, LedgerEntry]:
+    return {entry.id: entry for entry in load_ledger()}
+
+
+def entry(entry_id: str) -> LedgerEntry:
+    """The ledger entry ``entry_id``; ``KeyError`` naming it when there is none."""
+    try:
+        return _entries_by_id()[entry_id]
+    except KeyError:
+        raise KeyError(f"no entry {entry_id!r} in {LEDGER_PATH.name}") from None
+
+
+def original(entry_id: str) -> Any:
+    """The original submission's value of ``entry_id``, exactly as it printed it."""
+    return entry(entry_id).original
+
+
+def originals(prefix: str) -> dict[str, Any]:
+    """``{rest of the id: original value}`` for every entry whose id starts ``prefix.``.
+
+    ``originals("backprop.step1")`` -> ``{"y_pred": 0.49, "error": 3.15, ...}``, in
+    ledger order. ``KeyError`` when no entry has that prefix.
+    """
+    found = {
+        entry_id[len(prefix) + 1 :]: item.original
+        for entry_id, item in _entries_by_id().items()
+        if entry_id.startswith(prefix + ".")
+    }
+    if not found:
+        raise KeyError(f"no entries under {prefix!r} in {LEDGER_PATH.name}")
+    return found
+
+
+def group_entries(name: str) -> list[LedgerEntry]:
+    """The entries of the group called ``name``, in ledger order (``KeyError`` if none)."""
+    found = [item for item in _entries_by_id().values() if item.group == name]
+    if not found:
+        raise KeyError(f"no group {name!r} in {LEDGER_PATH.name}")
+    return found
 
 
 # ------------------------------------------------------------------------- comparing
