@@ -107,6 +107,24 @@ def test_fingerprint_tracks_sources_profile_and_helpers(tmp_path):
     assert pipeline.fingerprint(nb_path, "default", helpers, extra_files=()) == changed
 
 
+def test_fingerprint_tracks_the_ledger_of_notebooks_that_read_it(tmp_path):
+    helpers = tmp_path / "helpers"
+    helpers.mkdir()
+    (helpers / "__init__.py").write_text("")
+    (helpers / "ledger.py").write_text("ORIGINAL = 'read from ledger.toml'\n")
+    (helpers / "maths.py").write_text("x = 1\n")
+    (helpers / "ledger.toml").write_text("schema = 1\n")
+    reader = make_notebook(tmp_path / "01_reader.ipynb", ["from helpers import ledger"])
+    other = make_notebook(tmp_path / "02_other.ipynb", ["from helpers import maths"])
+    before = [
+        pipeline.fingerprint(nb, "default", helpers, extra_files=()) for nb in (reader, other)
+    ]
+    (helpers / "ledger.toml").write_text("schema = 1\n# an original's number changed\n")
+    after = [pipeline.fingerprint(nb, "default", helpers, extra_files=()) for nb in (reader, other)]
+    assert after[0] != before[0]  # the notebook that reads the ledger runs again
+    assert after[1] == before[1]  # the other does not
+
+
 def test_execute_is_reproducible_and_stripped(tmp_path):
     nb_path = make_notebook(
         tmp_path / "01_toy.ipynb",

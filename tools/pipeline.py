@@ -5,7 +5,8 @@
 * The default profile runs the committed notebooks in place; other profiles write
   ``build/<profile>/notebooks/`` so the committed outputs are never overwritten.
 * A notebook runs again only when its fingerprint changed: its cells' sources, the
-  ``helpers`` modules it imports (transitively), ``requirements.txt`` and the profile.
+  ``helpers`` modules it imports (transitively), the data files those modules read
+  (``helpers/ledger.toml``), ``requirements.txt`` and the profile.
   Fingerprints of the committed notebooks live in ``notebooks/.run-stamps.json``.
 * A failing notebook is reported with its cell and error; its partial output goes to
   ``build/failed/`` and every other notebook's outputs stay as they were.
@@ -44,6 +45,8 @@ KERNELSPEC = {
 }
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 HELPERS_DIR = REPO_ROOT / "helpers"
+#: Data files a helpers module reads, by module file: they determine outputs too.
+HELPERS_DATA = {"ledger.py": ("ledger.toml",)}
 FINGERPRINT_FILES = (REPO_ROOT / "requirements.txt",)
 # Keys that change on every run and carry nothing a reader needs.
 _VOLATILE_NOTEBOOK_KEYS = ("papermill", "widgets")
@@ -175,7 +178,10 @@ def fingerprint(
     for cell in cells:
         digest.update(f"--cell {cell.cell_type}\n{cell.source}\n".encode())
     code = [c.source for c in cells if c.cell_type == "code"]
-    for path in [*helper_closure(code, helpers_dir), *extra_files]:
+    modules = helper_closure(code, helpers_dir)
+    # data files that helpers read: the ledger (the original's numbers and the reasons)
+    data = [helpers_dir / name for m in modules for name in HELPERS_DATA.get(m.name, ())]
+    for path in [*modules, *data, *extra_files]:
         if path.is_file():
             digest.update(f"--file {path.name}\n".encode())
             digest.update(path.read_bytes())
