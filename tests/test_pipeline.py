@@ -72,23 +72,29 @@ def test_strip_merges_consecutive_streams_of_the_same_name():
     ]
 
 
-def test_imported_helpers_follow_imports(tmp_path):
+def make_helpers(tmp_path, files: dict[str, str]):
+    """A ``helpers`` package under ``tmp_path`` with an empty ``__init__.py`` and ``files``."""
     helpers = tmp_path / "helpers"
     helpers.mkdir()
     (helpers / "__init__.py").write_text("")
-    (helpers / "a.py").write_text("from helpers.b import thing\n")
-    (helpers / "b.py").write_text("thing = 1\n")
-    (helpers / "c.py").write_text("other = 2\n")
+    for name, text in files.items():
+        (helpers / name).write_text(text)
+    return helpers
+
+
+def test_imported_helpers_follow_imports(tmp_path):
+    helpers = make_helpers(
+        tmp_path,
+        {"a.py": "from helpers.b import thing\n", "b.py": "thing = 1\n", "c.py": "other = 2\n"},
+    )
     found = pipeline.helper_closure(["%matplotlib inline\nfrom helpers import a\n"], helpers)
     assert [p.name for p in found] == ["__init__.py", "a.py", "b.py"]
 
 
 def test_fingerprint_tracks_sources_profile_and_helpers(tmp_path):
-    helpers = tmp_path / "helpers"
-    helpers.mkdir()
-    (helpers / "__init__.py").write_text("")
-    (helpers / "maths.py").write_text("def double(x):\n    return 2 * x\n")
-    (helpers / "unused.py").write_text("x = 1\n")
+    helpers = make_helpers(
+        tmp_path, {"maths.py": "def double(x):\n    return 2 * x\n", "unused.py": "x = 1\n"}
+    )
     nb_path = make_notebook(tmp_path / "01_toy.ipynb", ["from helpers.maths import double"])
     base = pipeline.fingerprint(nb_path, "default", helpers, extra_files=())
     assert base == pipeline.fingerprint(nb_path, "default", helpers, extra_files=())
@@ -108,12 +114,14 @@ def test_fingerprint_tracks_sources_profile_and_helpers(tmp_path):
 
 
 def test_fingerprint_tracks_the_ledger_of_notebooks_that_read_it(tmp_path):
-    helpers = tmp_path / "helpers"
-    helpers.mkdir()
-    (helpers / "__init__.py").write_text("")
-    (helpers / "ledger.py").write_text("ORIGINAL = 'read from ledger.toml'\n")
-    (helpers / "maths.py").write_text("x = 1\n")
-    (helpers / "ledger.toml").write_text("schema = 1\n")
+    helpers = make_helpers(
+        tmp_path,
+        {
+            "ledger.py": "ORIGINAL = 'read from ledger.toml'\n",
+            "maths.py": "x = 1\n",
+            "ledger.toml": "schema = 1\n",
+        },
+    )
     reader = make_notebook(tmp_path / "01_reader.ipynb", ["from helpers import ledger"])
     other = make_notebook(tmp_path / "02_other.ipynb", ["from helpers import maths"])
     before = [
