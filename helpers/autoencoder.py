@@ -20,7 +20,9 @@ mini-batch order every epoch (see :func:`make_autoencoder`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import io
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,7 +32,8 @@ from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from helpers import seeds
-from helpers.fashion import counting_convergence_warnings
+from helpers.data import Splits
+from helpers.fashion import counting_convergence_warnings, train_epochs
 
 #: Hidden layers of the autoencoder (784 -> 128 -> 64 -> 32 -> 64 -> 128 -> 784).
 AUTOENCODER_LAYERS = (128, 64, 32, 64, 128)
@@ -249,6 +252,74 @@ def train_and_score(
     )
     summary.update({f"{split}_accuracy": accuracy for split, accuracy in scores.items()})
     return classifier, summary
+
+
+def train_and_score_all(
+    inputs: Mapping[str, Mapping[str, np.ndarray]],
+    labels: Mapping[str, np.ndarray],
+    max_iter: int,
+    learning_rate: float = LEARNING_RATE,
+    seed: int = CLASSIFIER_SEED,
+    n_jobs: int = -1,
+) -> dict[str, tuple[MLPClassifier, dict]]:
+    """:func:`train_and_score` for every ``name -> features`` of ``inputs``, as independent
+    tasks (:func:`helpers.parallel.run_tasks`: local processes with one BLAS thread each,
+    or a Dask cluster). Returns ``{name: (classifier, summary)}`` in ``inputs``'s order."""
+    from helpers.parallel import run_tasks
+
+    tasks = {name: (x, labels, max_iter, learning_rate, seed) for name, x in inputs.items()}
+    return run_tasks(train_and_score, tasks, n_jobs=n_jobs)
+
+
+def train_autoencoder(
+    activation: str,
+    n_epochs: int,
+    *,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+) -> tuple[MLPRegressor, pd.DataFrame, str]:
+    """One :func:`make_autoencoder` trained ``n_epochs`` epochs (an independent task).
+
+    Images ``(n, 784)`` in [0, 1]; the labels come with the shared splits and are unused.
+    Returns the model, its reconstruction MSE on every split after every epoch
+    (:func:`helpers.fashion.train_epochs`, columns ``<split>_loss``) and the progress lines
+    it printed, for the caller to show.
+    """
+    model = make_autoencoder(activation)
+    images = {"train": X_train, "validation": X_val, "test": X_test}
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        history = train_epochs(
+            model,
+            X_train,
+            X_train,
+            n_epochs,
+            {split: (X, X) for split, X in images.items()},
+            label=f"autoencoder {activation:8s}",
+        )
+    return model, history, log.getvalue()
+
+
+def train_autoencoders(
+    activations: Sequence[str], n_epochs: int, splits: Splits, n_jobs: int = -1
+) -> dict[str, tuple[MLPRegressor, pd.DataFrame]]:
+    """:func:`train_autoencoder` for every activation, as independent tasks; prints their
+    progress lines in ``activations``'s order. Returns ``{activation: (model, history)}``."""
+    from helpers.parallel import run_tasks
+
+    results = run_tasks(
+        train_autoencoder,
+        {activation: (activation, n_epochs) for activation in activations},
+        shared=splits.arrays(),
+        n_jobs=n_jobs,
+    )
+    for _, _, log in results.values():
+        print(log, end="")
+    return {activation: (model, history) for activation, (model, history, _) in results.items()}
 
 
 def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS, seed: int = PCA_SEED) -> PCA:

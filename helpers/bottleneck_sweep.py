@@ -130,15 +130,7 @@ def run(task_args: Mapping[str, tuple], splits: Splits, n_jobs: int = -1) -> dic
     """:func:`train_bottleneck` for every task, in parallel (one BLAS thread each)."""
     from helpers.parallel import run_tasks
 
-    shared = {
-        "X_train": splits.X_train,
-        "y_train": splits.y_train,
-        "X_val": splits.X_val,
-        "y_val": splits.y_val,
-        "X_test": splits.X_test,
-        "y_test": splits.y_test,
-    }
-    return run_tasks(train_bottleneck, task_args, shared=shared, n_jobs=n_jobs)
+    return run_tasks(train_bottleneck, task_args, shared=splits.arrays(), n_jobs=n_jobs)
 
 
 def records(results: Mapping[str, dict], task_args: Mapping[str, tuple]) -> pd.DataFrame:

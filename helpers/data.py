@@ -171,6 +171,14 @@ class Splits:
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)}
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The six arrays by field name (``X_train`` ... ``y_test``): the keyword arguments
+        of a task that gets them as shared data (:func:`helpers.parallel.run_tasks`)."""
+        return {
+            name: getattr(self, name)
+            for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
+        }
+
     def eval_sets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """``{"train": (X, y), "validation": ..., "test": ...}``."""
         return {

@@ -10,7 +10,6 @@ The original submission's runs and their replays live in :mod:`helpers.scratch_o
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import math
 import sys
@@ -273,7 +272,7 @@ def run_study(
             key: (key, prefixes[key], epochs, learning_rate, batch_size, bias_init, log_every, seed)
             for key in configs
         },
-        shared={field.name: getattr(splits, field.name) for field in dataclasses.fields(splits)},
+        shared=splits.arrays(),
         n_jobs=n_jobs,
     )
     runs = {}
