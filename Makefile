@@ -76,7 +76,7 @@ verify: data ## the graders' check: nbval on every committed notebook, explained
 verify-matrix: data ## make verify under 1 and 4 BLAS threads and without NumPy's AVX (slow)
 	$(PY) -m tools.verify --matrix
 
-tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds; ~1 h)
+tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds; ~16 min per variant)
 	$(PY) -m tools.tolerances measure
 	$(PY) -m tools.tolerances derive
 
