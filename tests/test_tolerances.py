@@ -105,3 +105,12 @@ def test_a_value_that_moved_little_by_chance_gets_its_peers_typical_move():
     assert leaves["configs/a/test_accuracy"]["tolerance"] == pytest.approx(2 * 0.02)
     assert leaves["configs/c/test_accuracy"]["tolerance"] == pytest.approx(2 * 0.03)
     assert leaves["configs/a/test_loss"]["tolerance"] == pytest.approx(2 * 0.01)
+
+
+def test_derive_skips_only_a_notebook_that_carries_its_own_tolerances(tmp_path, monkeypatch):
+    # nothing measured: 07 keeps the tolerances measured within its own run, 03 cannot
+    monkeypatch.setattr(tolerances, "variant_dir", lambda variant: tmp_path / variant)
+    monkeypatch.setattr(tolerances, "add_conclusion_rules", lambda rules: None)
+    assert tolerances.derive(["07"])["notebooks"] == {}
+    with pytest.raises(SystemExit, match="no measurement of 03_scratch_nn"):
+        tolerances.derive(["03"])
