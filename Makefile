@@ -32,7 +32,7 @@ ifeq ($(ACCEPT),1)
 run-all: export NNSVM_VERIFY := accept
 endif
 
-.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel report \
+.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
 	html clean grade grade-template grade-reference grade-example student cluster-demo
 
 help: ## list the targets
@@ -88,6 +88,9 @@ bench: data ## throughput benchmark: scratch network vs scikit-learn, matmul pea
 
 bench-parallel: data ## serial vs parallel tasks (study, activation study, grid search)
 	$(PY) -m tools.bench_parallel
+
+bench-run-all: data ## every notebook with its tasks serial, then parallel: times, verdicts (~40 min)
+	$(PY) -m tools.bench_run_all
 
 report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.json
 	$(PY) -m tools.report

@@ -2,7 +2,7 @@
 
 The long notebooks are made of independent, seeded tasks (one network per activation,
 one grid-search fit per candidate and fold). Every one of them runs through this module,
-on one of two engines:
+on one of three engines:
 
 local (the default)
     joblib worker processes (loky). Every worker's BLAS runs with
@@ -24,6 +24,14 @@ a Dask cluster
     worker dies (:data:`TASK_RETRIES`; Dask's ``distributed.scheduler.allowed-failures``,
     3 by default, counts the deaths). The workers need this repository's code and
     requirements; they need no data (the data travel with the tasks).
+
+serial
+    when ``NNSVM_TASKS=serial``: every task in the calling process (the notebook's
+    kernel), one after the other, with the BLAS threads that process has. This is how
+    the notebooks ran before they had tasks: `make bench-run-all` times it against the
+    default engine, and it is the engine to debug a task with (its traceback and
+    ``%debug`` stay in the kernel). With 2 BLAS threads instead of 1 a trained number may
+    differ in its last digits from the committed run (within the verification tolerances).
 
 Two entry points:
 
@@ -68,6 +76,10 @@ from threadpoolctl import threadpool_limits
 TASK_BLAS_THREADS = 1
 #: The environment variable that selects the Dask engine (Dask's own name for it).
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+#: ``NNSVM_TASKS=serial`` runs every task in the calling process (see the module notes).
+ENGINE_VARIABLE = "NNSVM_TASKS"
+#: The values ``NNSVM_TASKS`` takes: ``processes`` is the default (unset means the same).
+ENGINES = ("processes", "serial")
 #: Seconds to wait for the scheduler to answer before :class:`SchedulerUnreachable`.
 CONNECT_TIMEOUT_S = 5.0
 #: Seconds joblib's dask backend waits for a first worker when the cluster has none.
@@ -106,6 +118,28 @@ def _check_blas_threads(blas_threads) -> None:
 def scheduler_address() -> str | None:
     """The Dask scheduler to use (``DASK_SCHEDULER_ADDRESS``), or None to run locally."""
     return os.environ.get(SCHEDULER_VARIABLE, "").strip() or None
+
+
+def task_engine() -> str:
+    """``"dask"``, ``"processes"`` (the default) or ``"serial"``, from the environment.
+
+    Raises ``ValueError`` for an unknown ``NNSVM_TASKS`` value, and when ``serial`` is
+    asked for while ``DASK_SCHEDULER_ADDRESS`` names a cluster (one of them is a mistake).
+    """
+    engine = os.environ.get(ENGINE_VARIABLE, "").strip() or "processes"
+    if engine not in ENGINES:
+        raise ValueError(
+            f"{ENGINE_VARIABLE}={engine!r} is not an engine: use {' or '.join(ENGINES)} "
+            f"(or unset it)"
+        )
+    if scheduler_address() is None:
+        return engine
+    if engine == "serial":
+        raise ValueError(
+            f"{ENGINE_VARIABLE}=serial and {SCHEDULER_VARIABLE} are both set: unset one "
+            f"(serial runs every task here, {SCHEDULER_VARIABLE} sends them to a cluster)"
+        )
+    return "dask"
 
 
 # ------------------------------------------------------------------------ the client
@@ -235,6 +269,8 @@ def task_backend(
 
     Locally: loky processes, each limiting OpenBLAS, MKL and OpenMP to ``blas_threads``
     threads (``scatter`` is not needed: joblib memory-maps large arrays for its workers).
+    Serial (``NNSVM_TASKS=serial``): joblib's sequential backend, so every fit runs in
+    this process with its BLAS threads, whatever ``n_jobs`` says.
     On Dask (``DASK_SCHEDULER_ADDRESS``): joblib's ``dask`` backend; every worker process
     limits its BLAS to ``blas_threads`` (a worker plugin, so workers that join or restart
     later do too; scikit-learn's tasks cannot be wrapped one by one), the ``scatter``
@@ -244,14 +280,18 @@ def task_backend(
     if given).
     """
     _check_blas_threads(blas_threads)
-    address = scheduler_address()
-    if address is None:
+    engine = task_engine()
+    if engine == "serial":  # in this process, with its own BLAS threads
+        with parallel_config(backend="sequential"):
+            yield
+        return
+    if engine == "processes":
         with parallel_config(backend="loky", inner_max_num_threads=blas_threads):
             yield
         return
     from distributed import get_task_stream
 
-    client = dask_client(address)
+    client = dask_client()
     client.register_plugin(_worker_blas_plugin(blas_threads))
     with (
         get_task_stream(client=client) as stream,
@@ -299,11 +339,12 @@ def _call_task(
     function: Callable,
     args: tuple,
     shared: Mapping[str, Any],
-    blas_threads: int,
+    blas_threads: int | None,
     context: tuple[dict, list],
 ):
     """``function(*args, **shared)`` with the caller's scikit-learn configuration and
-    warning filters and ``blas_threads`` BLAS threads; errors become :class:`TaskError`."""
+    warning filters and ``blas_threads`` BLAS threads (None: leave them as they are);
+    errors become :class:`TaskError`."""
     from sklearn import config_context
 
     config, filters = context
@@ -373,6 +414,8 @@ def run_tasks(
     * Locally (``DASK_SCHEDULER_ADDRESS`` unset): joblib's loky processes (``n_jobs``
       of them). joblib sends an array above 1 MB to the workers once per call, as a
       memory-mapped file they all read (read-only), not once per task.
+    * Serial (``NNSVM_TASKS=serial``): in this process, in ``keyed_args``'s order, with
+      this process's BLAS threads (``blas_threads`` and ``n_jobs`` are not used).
     * On Dask: ``shared`` is scattered once to every worker (broadcast, keyed by its
       content) and each task references it; each task's Dask key is
       ``<function>-<key>-<token of its arguments>``. A task that raised runs again up to
@@ -389,8 +432,13 @@ def run_tasks(
     if not keyed_args:
         return {}
     context = _caller_context()
-    address = scheduler_address()
-    if address is None:
+    engine = task_engine()
+    if engine == "serial":
+        return {
+            key: _call_task(key, function, tuple(args), shared, None, context)
+            for key, args in keyed_args.items()
+        }
+    if engine == "processes":
         with parallel_config(backend="loky", inner_max_num_threads=blas_threads):
             results = Parallel(n_jobs=n_jobs)(
                 delayed(_call_task)(key, function, tuple(args), shared, blas_threads, context)
@@ -398,7 +446,7 @@ def run_tasks(
             )
         return dict(zip(keyed_args, results, strict=True))
     return _run_on_dask(
-        dask_client(address), function, keyed_args, shared, blas_threads, context, retries, progress
+        dask_client(), function, keyed_args, shared, blas_threads, context, retries, progress
     )
 
 

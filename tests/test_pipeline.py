@@ -142,13 +142,16 @@ def test_execute_is_reproducible_and_stripped(tmp_path):
         ],
     )
     out = tmp_path / "out" / "01_toy.ipynb"
-    pipeline.execute(nb_path, out, "smoke", log_output=False)
+    durations = pipeline.execute(nb_path, out, "smoke", log_output=False)
     first = out.read_bytes()
     nb = nbformat.read(out, as_version=4)
     assert "papermill" not in nb.metadata
     assert all("execution" not in c.metadata for c in nb.cells)
     printed = nb.cells[-1].outputs[0]["text"]
     assert printed == "smoke 2\n"  # the injected parameter won
+    # every cell's run time (papermill's, read before stripping), the injected one too
+    assert len(durations) == len(nb.cells) and all(d >= 0 for d in durations)
+    assert sum(durations) > 0
     pipeline.execute(nb_path, out, "smoke", log_output=False)
     assert out.read_bytes() == first
 

@@ -323,11 +323,13 @@ def execute(
     failed_dir: Path | None = None,
     log_output: bool = True,
     env: Mapping[str, str] | None = None,
-) -> None:
+) -> list[float]:
     """Run ``notebook`` with papermill into ``output`` (atomically), stripped.
 
     The kernel runs in the notebook's own folder, as nbval's does, with
     :func:`kernel_environment` and then ``env`` added to this process's environment.
+    Returns each cell's run time in seconds (papermill's, before stripping; 0 for
+    Markdown cells).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -362,9 +364,14 @@ def execute(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    nb = strip_notebook(nbformat.read(tmp, as_version=4))
+    nb = nbformat.read(tmp, as_version=4)
+    durations = [
+        float(cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
+        for cell in nb.cells
+    ]
     tmp.unlink(missing_ok=True)
-    write_notebook(nb, output)
+    write_notebook(strip_notebook(nb), output)
+    return durations
 
 
 def run_all(
