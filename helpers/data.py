@@ -36,7 +36,7 @@ import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -174,10 +174,7 @@ class Splits:
     def arrays(self) -> dict[str, np.ndarray]:
         """The six arrays by field name (``X_train`` ... ``y_test``): the keyword arguments
         of a task that gets them as shared data (:func:`helpers.parallel.run_tasks`)."""
-        return {
-            name: getattr(self, name)
-            for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
-        }
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
     def eval_sets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """``{"train": (X, y), "validation": ..., "test": ...}``."""

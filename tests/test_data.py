@@ -287,3 +287,12 @@ def test_pinned_digests_are_well_formed():
         for spec in dataset.files.values():
             kind, digest = spec.pinned
             assert len(digest) == 64 and int(digest, 16) >= 0
+
+
+def test_splits_arrays_are_the_six_fields_by_name():
+    arrays = [np.full((2, 3), i, dtype=float) for i in range(6)]
+    splits = data.Splits(*arrays)
+    shared = splits.arrays()
+    assert list(shared) == ["X_train", "y_train", "X_val", "y_val", "X_test", "y_test"]
+    assert all(shared[name] is array for name, array in zip(shared, arrays, strict=True))
+    assert splits.eval_sets()["validation"] == (arrays[2], arrays[3])
