@@ -30,6 +30,12 @@ def test_each_engine_writes_only_under_the_output_folder(tmp_path):
     assert bench_run_all.engine_env("parallel", tmp_path)[parallel.ENGINE_VARIABLE] == "processes"
 
 
+def test_verdicts_are_found_by_the_notebooks_number():
+    verdicts = {"03_scratch_nn": {"n": 3}, "04_fashion": {"n": 4}}
+    assert bench_run_all.verdict_of("03_scratch_nn_activation_init.ipynb", verdicts) == {"n": 3}
+    assert bench_run_all.verdict_of("05_grid.ipynb", verdicts) is None
+
+
 def test_verdict_text():
     counts = {"exact": 3, "numerical": 1, "abs": 4, "one_of": 0}
     assert bench_run_all.verdict_text(None) == "-"

@@ -196,3 +196,39 @@ def test_run_record_accumulates_notebooks(tmp_path, monkeypatch):
     assert record["notebooks"]["01_a.ipynb"]["wall_time_s"] == 1.2
     assert set(record["notebooks"]) == {"01_a.ipynb", "02_b.ipynb"}
     assert record["packages"]["numpy"][0].isdigit()
+
+
+def test_a_failed_run_leaves_the_results_folder_as_it_was(tmp_path):
+    kept = tmp_path / "results"
+    (kept / "figures").mkdir(parents=True)
+    (kept / "05.json").write_text("committed run")
+    (kept / "figures" / "05-fig1.png").write_bytes(b"committed figure")
+    with pytest.raises(pipeline.NotebookFailed), pipeline.restored_on_failure(kept):
+        (kept / "05.json").write_text("the failed run's results")  # saved before verifying
+        (kept / "figures" / "05-fig1.png").write_bytes(b"new figure")
+        (kept / "new.json").write_text("new")
+        raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
+    assert (kept / "05.json").read_text() == "committed run"
+    assert (kept / "figures" / "05-fig1.png").read_bytes() == b"committed figure"
+    assert not (kept / "new.json").exists()
+    with pipeline.restored_on_failure(kept):  # a run that passes keeps what it wrote
+        (kept / "05.json").write_text("a verified run")
+    assert (kept / "05.json").read_text() == "a verified run"
+
+
+def test_run_all_restores_the_results_of_a_notebook_that_failed(tmp_path, monkeypatch, capsys):
+    kept = tmp_path / "results"
+    kept.mkdir()
+    (kept / "05.json").write_text("committed run")
+
+    def failing_execute(notebook, output, profile, **kwargs):
+        (kept / "05.json").write_text("unverified")
+        raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
+
+    monkeypatch.setattr(pipeline, "results_dir", lambda profile: kept)
+    monkeypatch.setattr(pipeline, "execute", failing_execute)
+    monkeypatch.setattr(pipeline, "stamps_path", lambda profile: tmp_path / "stamps.json")
+    notebook = make_notebook(tmp_path / "05_toy.ipynb", ["x = 1"])
+    assert pipeline.run_all("smoke", [notebook], force=True, log_output=False) == 1
+    assert (kept / "05.json").read_text() == "committed run"
+    assert "was left as it was" in capsys.readouterr().out

@@ -69,6 +69,14 @@ def read_verdicts(path: Path) -> dict[str, dict]:
     return {entry["notebook"]: entry for entry in entries}
 
 
+def verdict_of(notebook: str, verdicts: Mapping[str, dict]) -> dict | None:
+    """The verdict of ``notebook`` (``03_scratch_nn_activation_init.ipynb``): verdicts are
+    named by results file (``03_scratch_nn``), which shares only the number."""
+    prefix = notebook.split("_", 1)[0] + "_"
+    matches = [entry for name, entry in verdicts.items() if name.startswith(prefix)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def verdict_text(entry: Mapping | None) -> str:
     """``agrees``, ``N of M differ`` or ``-`` (no verification cell ran)."""
     if entry is None:
@@ -127,7 +135,7 @@ def run(notebooks: Sequence[Path], profile: str, out: Path = OUT_DIR) -> list[di
     for engine in ENGINES:
         verdicts = read_verdicts(Path(engine_env(engine, out)[verify.VERDICT_LOG_VARIABLE]))
         for row in rows:
-            row[engine]["verdict"] = verdict_text(verdicts.get(Path(row["notebook"]).stem))
+            row[engine]["verdict"] = verdict_text(verdict_of(row["notebook"], verdicts))
     return rows
 
 

@@ -27,7 +27,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import nbformat
@@ -35,7 +35,7 @@ import nbformat
 from helpers.files import atomic_write
 from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
 from helpers.profiles import get_profile
-from helpers.results import COMMIT_VARIABLE
+from helpers.results import COMMIT_VARIABLE, results_dir
 
 KERNEL_NAME = "nn-svm-coursework"
 KERNELSPEC = {
@@ -261,7 +261,6 @@ def environment_record() -> dict:
 
 def run_record_path(profile: str) -> Path:
     """``results/run.json`` (default profile) or ``build/<profile>/results/run.json``."""
-    from helpers.results import results_dir
 
     return results_dir(profile) / "run.json"
 
@@ -287,6 +286,28 @@ def record_run(profile: str, notebook: Path, wall_time_s: float) -> None:
 
 class NotebookFailed(RuntimeError):
     """A notebook raised; the message names the notebook, the cell and the error."""
+
+
+@contextlib.contextmanager
+def restored_on_failure(folder: Path) -> Iterator[None]:
+    """Put every file under ``folder`` back as it was if the block raises.
+
+    A notebook saves its results before its verification cell compares them with the
+    committed run; when that cell (or any later one) fails, the failed run's results
+    must not stay in ``results/`` beside the previous notebook.
+    """
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    try:
+        yield
+    except BaseException:
+        for path in folder.rglob("*"):
+            if path.is_file() and path not in before:
+                path.unlink()
+        for path, content in before.items():
+            if not path.is_file() or path.read_bytes() != content:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, content)
+        raise
 
 
 @contextlib.contextmanager
@@ -396,10 +417,13 @@ def run_all(
             continue
         print(f"{head}: running ...", flush=True)
         start = time.perf_counter()
+        kept = results_dir(profile)
+        kept.mkdir(parents=True, exist_ok=True)
         try:
-            execute(notebook, out, profile, log_output=log_output)
+            with restored_on_failure(kept):
+                execute(notebook, out, profile, log_output=log_output)
         except NotebookFailed as exc:
-            print(f"{head}: FAILED\n  {exc}", flush=True)
+            print(f"{head}: FAILED\n  {exc}\n  {relative(kept)} was left as it was", flush=True)
             failures.append(notebook.name)
             continue
         wall_time = time.perf_counter() - start
