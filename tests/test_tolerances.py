@@ -114,3 +114,32 @@ def test_derive_skips_only_a_notebook_that_carries_its_own_tolerances(tmp_path, 
     assert tolerances.derive(["07"])["notebooks"] == {}
     with pytest.raises(SystemExit, match="no measurement of 03_scratch_nn"):
         tolerances.derive(["03"])
+
+
+def test_recorded_hosts_are_read_from_git_skipping_notebooks_the_commit_lacks(
+    tmp_path, monkeypatch, capsys
+):
+    import subprocess
+
+    committed = tmp_path / "results"
+    committed.mkdir()
+    for name in ("03_scratch_nn.json", "05_fashion_grid_search.json", "07_experiments.json"):
+        (committed / name).write_text("{}")
+    shown = []
+
+    def fake_git_show(command, **kwargs):
+        shown.append(command[-1])
+        if command[-1].endswith("07_experiments.json"):  # added after the commit
+            return subprocess.CompletedProcess(command, 128, "", "fatal: path does not exist")
+        return subprocess.CompletedProcess(command, 0, '{"from": "git"}', "")
+
+    monkeypatch.setattr(tolerances, "RESULTS_DIR", committed)
+    monkeypatch.setattr(tolerances, "MEASURE_DIR", tmp_path / "measured")
+    monkeypatch.setattr(subprocess, "run", fake_git_show)
+    out = tmp_path / "measured" / "earlier-host" / "results"
+    out.mkdir(parents=True)
+    (out / "07_experiments.json").write_text("stale")  # from an older copy
+    assert tolerances.copy_recorded("earlier-host") == 0
+    assert shown == ["3634a44:results/03_scratch_nn.json", "3634a44:results/07_experiments.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["03_scratch_nn.json"]  # not 05, not 07
+    assert "07_experiments.json: not in 3634a44" in capsys.readouterr().out
