@@ -116,30 +116,56 @@ def test_derive_skips_only_a_notebook_that_carries_its_own_tolerances(tmp_path, 
         tolerances.derive(["03"])
 
 
+def _fake_git(calls, commits=("3634a44",), missing=("07_experiments.json",)):
+    """A subprocess.run stand-in for ``git cat-file -e`` and ``git show``."""
+    import subprocess
+
+    def run(command, **kwargs):
+        calls.append(command[1:])
+        target = command[-1]
+        if command[1] == "cat-file":
+            commit = target.split(":")[0].split("^")[0]
+            exists = commit in commits and not any(target.endswith(m) for m in missing)
+            return subprocess.CompletedProcess(command, 0 if exists else 128, "", "")
+        return subprocess.CompletedProcess(command, 0, '{"from": "git"}', "")
+
+    return run
+
+
+def _committed(tmp_path, monkeypatch):
+    committed = tmp_path / "results"
+    committed.mkdir()
+    for name in ("03_scratch_nn.json", "05_fashion_grid_search.json", "07_experiments.json"):
+        (committed / name).write_text("{}")
+    monkeypatch.setattr(tolerances, "RESULTS_DIR", committed)
+    monkeypatch.setattr(tolerances, "MEASURE_DIR", tmp_path / "measured")
+    return committed
+
+
 def test_recorded_hosts_are_read_from_git_skipping_notebooks_the_commit_lacks(
     tmp_path, monkeypatch, capsys
 ):
     import subprocess
 
-    committed = tmp_path / "results"
-    committed.mkdir()
-    for name in ("03_scratch_nn.json", "05_fashion_grid_search.json", "07_experiments.json"):
-        (committed / name).write_text("{}")
-    shown = []
-
-    def fake_git_show(command, **kwargs):
-        shown.append(command[-1])
-        if command[-1].endswith("07_experiments.json"):  # added after the commit
-            return subprocess.CompletedProcess(command, 128, "", "fatal: path does not exist")
-        return subprocess.CompletedProcess(command, 0, '{"from": "git"}', "")
-
-    monkeypatch.setattr(tolerances, "RESULTS_DIR", committed)
-    monkeypatch.setattr(tolerances, "MEASURE_DIR", tmp_path / "measured")
-    monkeypatch.setattr(subprocess, "run", fake_git_show)
+    _committed(tmp_path, monkeypatch)
+    calls = []
+    monkeypatch.setattr(subprocess, "run", _fake_git(calls))
     out = tmp_path / "measured" / "earlier-host" / "results"
     out.mkdir(parents=True)
     (out / "07_experiments.json").write_text("stale")  # from an older copy
     assert tolerances.copy_recorded("earlier-host") == 0
-    assert shown == ["3634a44:results/03_scratch_nn.json", "3634a44:results/07_experiments.json"]
-    assert sorted(p.name for p in out.iterdir()) == ["03_scratch_nn.json"]  # not 05, not 07
+    shown = [call[-1] for call in calls if call[0] == "show"]
+    assert shown == ["3634a44:results/03_scratch_nn.json"]  # 05 excluded, 07 missing
+    assert sorted(p.name for p in out.iterdir()) == ["03_scratch_nn.json"]
+    assert (out / "03_scratch_nn.json").read_text() == '{"from": "git"}'
     assert "07_experiments.json: not in 3634a44" in capsys.readouterr().out
+
+
+def test_a_recorded_commit_the_checkout_lacks_is_an_error_not_a_skip(tmp_path, monkeypatch):
+    import subprocess
+
+    _committed(tmp_path, monkeypatch)
+    monkeypatch.setattr(subprocess, "run", _fake_git([], commits=()))  # a shallow clone
+    with pytest.raises(SystemExit, match="784335a, which this checkout does not have"):
+        tolerances.copy_recorded("previous-host")
+    assert not (tmp_path / "measured" / "previous-host" / "results").exists()

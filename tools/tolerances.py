@@ -23,7 +23,7 @@ and writes ``results/tolerances.json``:
 * a non-number (a ranking, a best parameter) that moved must be one of the values seen;
 * leaves that name a seed are settings and are compared exactly.
 
-Nothing here runs in ``make test``: each variant re-runs notebooks 03-07 (about 16 minutes
+Nothing here runs in ``make test``: each variant re-runs notebooks 03-07 (about 7 minutes
 on 2 cores); ``measure <variants> --notebooks 05`` re-measures one notebook.
 OPENBLAS_CORETYPE is never changed here (some machines need it).
 """
@@ -68,8 +68,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # pins, same 2 cores, CPUs that all report "AMD EPYC"), read from git. They are the
     # machines a grader's run most resembles. A variant reveals only the SIMD paths of the
     # CPU it runs on: measured on the host of 784335a, numpy-no-avx moved no 05 number;
-    # on the next host (AVX-512) one 05 fit moved by 0.015, beyond the tolerance measured
-    # before, and numpy-no-avx there reproduces 784335a's 05 results bit for bit.
+    # on the next host (AVX-512) one 05 candidate's mean CV accuracy (two fits) moved by
+    # 0.015, beyond the tolerance measured before, and numpy-no-avx there reproduces
+    # 784335a's 05 results bit for bit.
     "previous-host": {
         "env": {},
         "recorded_from": "784335a",
@@ -142,23 +143,30 @@ def copy_recorded(variant: str) -> int:
     import subprocess
 
     commit = VARIANTS[variant]["recorded_from"]
+
+    def git(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["git", *args], cwd=RESULTS_DIR, capture_output=True, text=True, check=check
+        )
+
+    # a shallow clone or an archive lacks the commit: say so, never drop the variant quietly
+    if git("cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode != 0:
+        raise SystemExit(
+            f"error: variant {variant!r} is recorded from commit {commit}, which this "
+            f"checkout does not have (a shallow clone? `git fetch --unshallow`)"
+        )
     out = variant_dir(variant) / "results"
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(RESULTS_DIR.glob("0*.json")):
         if path.stem in VARIANTS[variant].get("not_recorded", ()):
             (out / path.name).unlink(missing_ok=True)
             continue
-        shown = subprocess.run(
-            ["git", "show", f"{commit}:results/{path.name}"],
-            cwd=RESULTS_DIR,
-            capture_output=True,
-            text=True,
-        )
-        if shown.returncode != 0:  # the notebook did not exist at that commit
+        source = f"{commit}:results/{path.name}"
+        if git("cat-file", "-e", source, check=False).returncode != 0:
             print(f"[{variant}] {path.name}: not in {commit}, not recorded", flush=True)
             (out / path.name).unlink(missing_ok=True)
             continue
-        (out / path.name).write_text(shown.stdout, encoding="utf-8")
+        (out / path.name).write_text(git("show", source).stdout, encoding="utf-8")
     print(f"[{variant}] results of {commit} copied to {relative(out)}", flush=True)
     return 0
 
