@@ -76,7 +76,7 @@ verify: data ## the graders' check: nbval on every committed notebook, explained
 verify-matrix: data ## make verify under 1 and 4 BLAS threads and without NumPy's AVX (slow)
 	$(PY) -m tools.verify --matrix
 
-tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds; ~16 min per variant)
+tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds, hosts; ~7 min per variant)
 	$(PY) -m tools.tolerances measure
 	$(PY) -m tools.tolerances derive
 
@@ -89,7 +89,7 @@ bench: data ## throughput benchmark: scratch network vs scikit-learn, matmul pea
 bench-parallel: data ## serial vs parallel tasks (study, activation study, grid search)
 	$(PY) -m tools.bench_parallel
 
-bench-run-all: data ## every notebook with its tasks serial, then parallel: times, verdicts (~40 min)
+bench-run-all: data ## every notebook, tasks serial and parallel back to back: times, verdicts (~17 min)
 	$(PY) -m tools.bench_run_all
 
 report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.json

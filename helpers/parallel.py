@@ -29,9 +29,11 @@ serial
     when ``NNSVM_TASKS=serial``: every task in the calling process (the notebook's
     kernel), one after the other, with the BLAS threads that process has. This is how
     the notebooks ran before they had tasks: `make bench-run-all` times it against the
-    default engine, and it is the engine to debug a task with (its traceback and
-    ``%debug`` stay in the kernel). With 2 BLAS threads instead of 1 a trained number may
-    differ in its last digits from the committed run (within the verification tolerances).
+    default engine. It is also the one to debug a task with: ``print`` and breakpoints in
+    the task run in the kernel, and the task's own traceback is chained under the
+    :class:`TaskError`. With 2 BLAS threads instead of 1 a trained number may differ from
+    the committed run (in a chaotic run beyond its last digits; within the verification
+    tolerances).
 
 Two entry points:
 
@@ -122,6 +124,9 @@ def scheduler_address() -> str | None:
 
 def task_engine() -> str:
     """``"dask"``, ``"processes"`` (the default) or ``"serial"``, from the environment.
+
+    ``DASK_SCHEDULER_ADDRESS`` selects Dask whether ``NNSVM_TASKS`` is unset or
+    ``processes`` (the default engine is "local processes, or the cluster if one is named").
 
     Raises ``ValueError`` for an unknown ``NNSVM_TASKS`` value, and when ``serial`` is
     asked for while ``DASK_SCHEDULER_ADDRESS`` names a cluster (one of them is a mistake).

@@ -1,7 +1,7 @@
 """tools.bench_run_all: engine order and environments, verdicts, the table, argument checks.
 
-The benchmark itself takes ~40 minutes (`make bench-run-all`); here ``pipeline.execute``
-is replaced by a stand-in that records what it was asked to run.
+The benchmark itself takes ~17 minutes on this 2-core machine (`make bench-run-all`);
+here ``pipeline.execute`` is replaced by a stand-in that records what it was asked to run.
 """
 
 import json

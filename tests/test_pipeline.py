@@ -203,16 +203,26 @@ def test_a_failed_run_leaves_the_results_folder_as_it_was(tmp_path):
     (kept / "figures").mkdir(parents=True)
     (kept / "05.json").write_text("committed run")
     (kept / "figures" / "05-fig1.png").write_bytes(b"committed figure")
+    (kept / "06.json").write_text("another notebook's run")
     with pytest.raises(pipeline.NotebookFailed), pipeline.restored_on_failure(kept):
         (kept / "05.json").write_text("the failed run's results")  # saved before verifying
         (kept / "figures" / "05-fig1.png").write_bytes(b"new figure")
+        (kept / "06.json").unlink()
         (kept / "new.json").write_text("new")
+        (kept / "models" / "deep").mkdir(parents=True)
+        (kept / "models" / "deep" / "net.npz").write_bytes(b"weights")
         raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
     assert (kept / "05.json").read_text() == "committed run"
     assert (kept / "figures" / "05-fig1.png").read_bytes() == b"committed figure"
+    assert (kept / "06.json").read_text() == "another notebook's run"
     assert not (kept / "new.json").exists()
+    assert not (kept / "models").exists()  # new files and the folders made for them
     with pipeline.restored_on_failure(kept):  # a run that passes keeps what it wrote
         (kept / "05.json").write_text("a verified run")
+    assert (kept / "05.json").read_text() == "a verified run"
+    with pytest.raises(KeyboardInterrupt), pipeline.restored_on_failure(kept):
+        (kept / "05.json").write_text("interrupted")
+        raise KeyboardInterrupt
     assert (kept / "05.json").read_text() == "a verified run"
 
 
@@ -225,7 +235,7 @@ def test_run_all_restores_the_results_of_a_notebook_that_failed(tmp_path, monkey
         (kept / "05.json").write_text("unverified")
         raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
 
-    monkeypatch.setattr(pipeline, "results_dir", lambda profile: kept)
+    monkeypatch.setenv("NNSVM_RESULTS_DIR", str(kept))  # the kernel saves there
     monkeypatch.setattr(pipeline, "execute", failing_execute)
     monkeypatch.setattr(pipeline, "stamps_path", lambda profile: tmp_path / "stamps.json")
     notebook = make_notebook(tmp_path / "05_toy.ipynb", ["x = 1"])

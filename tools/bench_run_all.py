@@ -105,6 +105,8 @@ def slowest_cells(durations: Sequence[float], notebook: Path, n: int = SLOWEST_C
 
 def run(notebooks: Sequence[Path], profile: str, out: Path = OUT_DIR) -> list[dict]:
     """Run every notebook under both engines; one row per notebook."""
+    for engine in ENGINES:  # this run's verdicts only, not an earlier run's
+        Path(engine_env(engine, out)[verify.VERDICT_LOG_VARIABLE]).unlink(missing_ok=True)
     rows = []
     for index, notebook in enumerate(notebooks):
         row: dict = {"notebook": notebook.name}

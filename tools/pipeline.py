@@ -35,7 +35,7 @@ import nbformat
 from helpers.files import atomic_write
 from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
 from helpers.profiles import get_profile
-from helpers.results import COMMIT_VARIABLE, results_dir
+from helpers.results import COMMIT_VARIABLE, output_dir, results_dir
 
 KERNEL_NAME = "nn-svm-coursework"
 KERNELSPEC = {
@@ -296,17 +296,24 @@ def restored_on_failure(folder: Path) -> Iterator[None]:
     committed run; when that cell (or any later one) fails, the failed run's results
     must not stay in ``results/`` beside the previous notebook.
     """
-    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    def files() -> list[Path]:  # symbolic links are left alone, never followed
+        return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+
+    folders = {path for path in folder.rglob("*") if path.is_dir()}
+    before = {path: path.read_bytes() for path in files()}
     try:
         yield
     except BaseException:
-        for path in folder.rglob("*"):
-            if path.is_file() and path not in before:
+        for path in files():
+            if path not in before:
                 path.unlink()
         for path, content in before.items():
             if not path.is_file() or path.read_bytes() != content:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(path, content)
+        for path in sorted(folder.rglob("*"), reverse=True):  # deepest first
+            if path.is_dir() and path not in folders and not any(path.iterdir()):
+                path.rmdir()
         raise
 
 
@@ -417,7 +424,8 @@ def run_all(
             continue
         print(f"{head}: running ...", flush=True)
         start = time.perf_counter()
-        kept = results_dir(profile)
+        with environment(kernel_environment(profile)):
+            kept = output_dir(profile)  # where the kernel saves (NNSVM_RESULTS_DIR too)
         kept.mkdir(parents=True, exist_ok=True)
         try:
             with restored_on_failure(kept):
