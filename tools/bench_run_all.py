@@ -34,6 +34,7 @@ from helpers.profiles import get_profile
 from helpers.results import RESULTS_DIR_VARIABLE
 from tools import pipeline
 from tools.tolerances import blas_record
+from tools.verify import read_verdicts
 
 OUT_DIR = BUILD_DIR / "bench-run-all"
 ENGINES = ("serial", "parallel")
@@ -59,14 +60,6 @@ def engine_env(engine: str, out: Path) -> dict[str, str]:
         verify.MODE_VARIABLE: "report",
         verify.VERDICT_LOG_VARIABLE: str(out / engine / "verdicts.jsonl"),
     }
-
-
-def read_verdicts(path: Path) -> dict[str, dict]:
-    """``notebook -> verdict`` from a verdict log (JSON lines), the last one winning."""
-    if not path.is_file():
-        return {}
-    entries = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
-    return {entry["notebook"]: entry for entry in entries}
 
 
 def verdict_of(notebook: str, verdicts: Mapping[str, dict]) -> dict | None:
