@@ -14,6 +14,13 @@ KERNEL_NAME := nn-svm-coursework
 # matplotlib's config and font cache live in build/, never in the user's home folder: a
 # stale cache there (from another installation) makes figures warn on stderr.
 export MPLCONFIGDIR := $(CURDIR)/build/mplconfig
+# Offline machines: the dataset mirror beside the clone (../shared/datasets), when there is
+# one and DATA_MIRROR is not set. Its files are checked against the pinned SHA-256 like any.
+ifeq ($(origin DATA_MIRROR),undefined)
+ifneq ($(wildcard $(CURDIR)/../shared/datasets/.),)
+export DATA_MIRROR := $(abspath $(CURDIR)/../shared/datasets)
+endif
+endif
 
 # PROFILE is checked here, before any shell sees it: only these three words pass.
 PROFILE ?= default
