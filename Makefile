@@ -69,8 +69,10 @@ lint: $(STAMP) ## ruff check + format over notebooks, helpers, tools, tests; the
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 
-unit: data ## unit tests (and every notebook at the smoke profile)
-	$(PY) -m pytest tests
+# Two pytest processes, a test module each at a time (--dist loadfile: a module's tests share
+# its fixtures and files): the smoke notebooks take one, every other module the other.
+unit: data ## unit tests (and every notebook at the smoke profile), in 2 processes
+	$(PY) -m pytest tests -n 2 --dist loadfile
 
 nbval: data ## re-execute the committed notebooks and compare their outputs
 	$(PY) -m tools.verify --quiet
