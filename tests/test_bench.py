@@ -145,3 +145,25 @@ def test_bench_parallel_rejects_bad_arguments(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         bench_parallel.main([])
     assert "unset DASK_SCHEDULER_ADDRESS" in capsys.readouterr().err
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    monkeypatch.setenv("NNSVM_TASKS", "serial")  # its "parallel" runs would be serial
+    with pytest.raises(SystemExit):
+        bench_parallel.main([])
+    assert "(engine now: serial)" in capsys.readouterr().err
+    monkeypatch.setenv("NNSVM_TASKS", "threads")
+    with pytest.raises(SystemExit):
+        bench_parallel.main([])
+    assert "'threads' is not an engine" in capsys.readouterr().err
+
+
+def test_scratch_ceiling_is_cores_times_the_ratio_of_its_timings(capsys):
+    from tools import bench_parallel
+
+    ceiling = bench_parallel.scratch_ceiling(epochs=1, rounds=1, cores=2)
+    assert sorted(ceiling["rounds"]) == ["1", "2"]
+    assert ceiling["one_thread_s"] == ceiling["rounds"]["1"][0] > 0
+    assert ceiling["all_threads_s"] == ceiling["rounds"]["2"][0] > 0
+    assert ceiling["ceiling"] == pytest.approx(
+        2 * ceiling["all_threads_s"] / ceiling["one_thread_s"]
+    )
+    assert "1 BLAS thread" in capsys.readouterr().out

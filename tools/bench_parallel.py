@@ -13,6 +13,13 @@ processes only ever slow a run down):
 * ``grid search`` (notebook 05): 6 of the 18 candidates x 3 folds at ``--epochs`` epochs.
   *Serial*: ``n_jobs=1``; *parallel*: ``n_jobs=-1``.
 
+Then the ceiling of the scratch study's speed-up (:func:`scratch_ceiling`): one
+configuration trained with 1 BLAS thread and with one per core. With ``P`` cores the
+serial study trains each configuration in ``t_P`` seconds, and ``P`` one-thread processes
+finish ``P`` configurations every ``t_1`` seconds, so no split of the study over
+one-thread processes beats ``P * t_P / t_1``: the network spends most of its time in
+matrix products, which BLAS already spreads over the cores.
+
 Writes ``build/bench-parallel.json`` (``--json``) and prints a table with the speed-ups.
 """
 
@@ -30,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.parallel import ENGINE_VARIABLE, task_engine
 from helpers.paths import BUILD_DIR, relative
 
 
@@ -101,6 +109,48 @@ def run(epochs: int, rounds: int, names: Sequence[str] | None = None) -> list[di
     return rows
 
 
+def scratch_ceiling(epochs: int, rounds: int, cores: int | None = None) -> dict:
+    """One scratch configuration (relu/normal), ``epochs`` epochs, timed with 1 BLAS thread
+    and with ``cores`` (default: every core), alternating; the best of ``rounds`` counts.
+
+    Returns the seconds and ``ceiling = cores * t_cores / t_1``: the largest speed-up any
+    split of the study into one-thread processes on ``cores`` cores can reach.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from helpers import scratch_study, seeds
+    from helpers.data import load_mnist_pool
+
+    cores = cores or os.cpu_count() or 1
+    images, labels = load_mnist_pool("default")
+    mnist = scratch_study.split_80_10_10(images, labels, seed=seeds.MNIST_SPLIT_SEED)
+
+    def one_config():
+        scratch_study.run_study(
+            mnist, epochs, configs=("relu/normal",), log_every=0, stream=io.StringIO()
+        )
+
+    times = {1: [], cores: []}
+    for round_number in range(1, rounds + 1):
+        for threads in times:
+            with threadpool_limits(threads, user_api="blas"):
+                seconds = _time(one_config)
+            times[threads].append(seconds)
+            print(
+                f"  one configuration: round {round_number}/{rounds}, {threads} BLAS "
+                f"thread{'s' if threads > 1 else ''} {seconds:.1f} s",
+                flush=True,
+            )
+    one, many = min(times[1]), min(times[cores])
+    return {
+        "cores": cores,
+        "one_thread_s": one,
+        "all_threads_s": many,
+        "ceiling": cores * many / one,
+        "rounds": {str(k): v for k, v in times.items()},
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.bench_parallel", description=__doc__.splitlines()[0]
@@ -116,19 +166,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.rounds < 1:
         parser.error("--epochs and --rounds must be at least 1")
-    if os.environ.get("DASK_SCHEDULER_ADDRESS"):
-        parser.error("unset DASK_SCHEDULER_ADDRESS: this compares local serial and parallel runs")
+    try:
+        engine = task_engine()
+    except ValueError as exc:
+        parser.error(str(exc))
+    if engine != "processes":  # the parallel runs would not be local processes
+        parser.error(
+            f"unset DASK_SCHEDULER_ADDRESS and {ENGINE_VARIABLE}: this compares local "
+            f"serial and parallel runs (engine now: {engine})"
+        )
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"{args.epochs} epochs, best of {args.rounds} rounds",
         flush=True,
     )
     rows = run(args.epochs, args.rounds, args.only)
+    ceiling = scratch_ceiling(args.epochs, args.rounds) if not args.only else None
     print(f"\n{'workload':<40} {'serial':>9} {'parallel':>9} {'speed-up':>9}")
     for row in rows:
         print(
             f"{row['workload']:<40} {row['serial_s']:>8.1f}s {row['parallel_s']:>8.1f}s "
             f"{row['speedup']:>8.2f}x"
+        )
+    if ceiling:
+        print(
+            f"\none scratch configuration: {ceiling['one_thread_s']:.1f} s with 1 BLAS thread, "
+            f"{ceiling['all_threads_s']:.1f} s with {ceiling['cores']}; the scratch study on "
+            f"{ceiling['cores']} one-thread processes can be at most "
+            f"{ceiling['cores']} x {ceiling['all_threads_s']:.1f} / "
+            f"{ceiling['one_thread_s']:.1f} = {ceiling['ceiling']:.2f}x faster than serial"
         )
     if args.json:
         path = Path(args.json)
@@ -140,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "rounds": args.rounds,
                     "cores": os.cpu_count(),
                     "rows": rows,
+                    "scratch_ceiling": ceiling,
                 },
                 indent=2,
             )
