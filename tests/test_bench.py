@@ -166,4 +166,4 @@ def test_scratch_ceiling_is_cores_times_the_ratio_of_its_timings(capsys):
     assert ceiling["ceiling"] == pytest.approx(
         2 * ceiling["all_threads_s"] / ceiling["one_thread_s"]
     )
-    assert "1 BLAS thread" in capsys.readouterr().out
+    assert "1 BLAS thread" in capsys.readouterr().out  # progress lines
