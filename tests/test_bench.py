@@ -159,7 +159,7 @@ def test_bench_parallel_rejects_bad_arguments(monkeypatch, capsys):
 def test_scratch_ceiling_is_cores_times_the_ratio_of_its_timings(capsys):
     from tools import bench_parallel
 
-    ceiling = bench_parallel.scratch_ceiling(epochs=1, rounds=1, cores=2)
+    ceiling = bench_parallel.scratch_ceiling(epochs=1, rounds=1, cores=2, configs=["relu/normal"])
     assert sorted(ceiling["rounds"]) == ["1", "2"]
     assert ceiling["one_thread_s"] == ceiling["rounds"]["1"][0] > 0
     assert ceiling["all_threads_s"] == ceiling["rounds"]["2"][0] > 0

@@ -108,9 +108,12 @@ def run(epochs: int, rounds: int, names: Sequence[str] | None = None) -> list[di
     return rows
 
 
-def scratch_ceiling(epochs: int, rounds: int, cores: int | None = None) -> dict:
-    """The twelve-configuration study in this process, ``epochs`` epochs, timed with 1 BLAS
-    thread and with ``cores`` (default: every core), alternating; the best of ``rounds``.
+def scratch_ceiling(
+    epochs: int, rounds: int, cores: int | None = None, configs: Sequence[str] | None = None
+) -> dict:
+    """The twelve-configuration study (or ``configs``) in this process, ``epochs`` epochs,
+    timed with 1 BLAS thread and with ``cores`` (default: every core), alternating; the
+    best of ``rounds`` counts.
 
     Returns the seconds and ``ceiling = cores * t_cores / t_1``: about the largest speed-up
     any split of the study into one-thread processes on ``cores`` cores can reach.
@@ -125,7 +128,13 @@ def scratch_ceiling(epochs: int, rounds: int, cores: int | None = None) -> dict:
     mnist = scratch_study.split_80_10_10(images, labels, seed=seeds.MNIST_SPLIT_SEED)
 
     def study():
-        scratch_study.run_study(mnist, epochs, log_every=0, stream=io.StringIO())
+        scratch_study.run_study(
+            mnist,
+            epochs,
+            configs=configs or scratch_study.CONFIG_KEYS,
+            log_every=0,
+            stream=io.StringIO(),
+        )
 
     times = {1: [], cores: []}
     for round_number in range(1, rounds + 1):
