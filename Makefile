@@ -95,7 +95,7 @@ cluster-demo: $(STAMP) ## run-all PROFILE=smoke on a local Dask scheduler + 2 wo
 bench: data ## throughput benchmark: scratch network vs scikit-learn, matmul peak
 	$(PY) -m tools.bench
 
-bench-parallel: data ## serial vs parallel tasks (study, activation study, grid search)
+bench-parallel: data ## serial vs parallel tasks (study, activation study, grid search); the study's ceiling
 	$(PY) -m tools.bench_parallel
 
 bench-run-all: data ## every notebook, tasks serial and parallel back to back: times, verdicts (~17 min)
