@@ -138,32 +138,73 @@ def test_every_round_measures_all_three_and_each_keeps_its_best(monkeypatch):
 def test_bench_parallel_rejects_bad_arguments(monkeypatch, capsys):
     from tools import bench_parallel
 
+    monkeypatch.setattr(bench_parallel, "run", lambda *a: pytest.fail("the bench ran"))
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    monkeypatch.delenv("NNSVM_TASKS", raising=False)
     with pytest.raises(SystemExit):
         bench_parallel.main(["--epochs", "0"])
     assert "--epochs and --rounds must be at least 1" in capsys.readouterr().err
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:1")
     with pytest.raises(SystemExit):
         bench_parallel.main([])
-    assert "unset DASK_SCHEDULER_ADDRESS" in capsys.readouterr().err
+    assert "unset DASK_SCHEDULER_ADDRESS:" in capsys.readouterr().err
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
     monkeypatch.setenv("NNSVM_TASKS", "serial")  # its "parallel" runs would be serial
     with pytest.raises(SystemExit):
         bench_parallel.main([])
-    assert "(engine now: serial)" in capsys.readouterr().err
+    assert "unset NNSVM_TASKS: this compares" in capsys.readouterr().err
     monkeypatch.setenv("NNSVM_TASKS", "threads")
     with pytest.raises(SystemExit):
         bench_parallel.main([])
     assert "'threads' is not an engine" in capsys.readouterr().err
 
 
-def test_scratch_ceiling_is_cores_times_the_ratio_of_its_timings(capsys):
+def test_bench_parallel_times_every_mode_alternating_and_keeps_the_best(monkeypatch, capsys):
     from tools import bench_parallel
 
-    ceiling = bench_parallel.scratch_ceiling(epochs=1, rounds=1, cores=2, configs=["relu/normal"])
-    assert sorted(ceiling["rounds"]) == ["1", "2"]
-    assert ceiling["one_thread_s"] == ceiling["rounds"]["1"][0] > 0
-    assert ceiling["all_threads_s"] == ceiling["rounds"]["2"][0] > 0
-    assert ceiling["ceiling"] == pytest.approx(
-        2 * ceiling["all_threads_s"] / ceiling["one_thread_s"]
-    )
-    assert "1 BLAS thread" in capsys.readouterr().out  # progress lines
+    calls = []
+    modes = {mode: (lambda mode=mode: calls.append(mode)) for mode in ("serial", "parallel", "x")}
+    monkeypatch.setattr(bench_parallel, "_workloads", lambda epochs: {"study": modes})
+    scripted = iter([4.0, 3.0, 9.0, 2.0, 5.0, 8.0])  # round 1 then round 2
+
+    def fake_time(function):
+        function()
+        return next(scripted)
+
+    monkeypatch.setattr(bench_parallel, "_time", fake_time)
+    (row,) = bench_parallel.run(epochs=1, rounds=2)
+    assert calls == ["serial", "parallel", "x"] * 2
+    assert row["rounds"] == {"serial": [4.0, 2.0], "parallel": [3.0, 5.0], "x": [9.0, 8.0]}
+    assert (row["serial_s"], row["parallel_s"], row["speedup"]) == (2.0, 3.0, 2.0 / 3.0)
+    assert "one_thread_s" not in row  # only a workload with a "one thread" mode has it
+    assert bench_parallel.run(epochs=1, rounds=1, names=["other"]) == []
+    assert "study: round 2/2, x 8.0 s" in capsys.readouterr().out
+
+
+def test_the_one_thread_scratch_run_has_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from helpers import scratch_study
+    from tools import bench_parallel
+
+    seen = []
+
+    def fake_study(splits, epochs, **kwargs):
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        seen.append((kwargs.get("n_jobs"), len(blas) > 0, set(blas)))
+
+    monkeypatch.setattr(scratch_study, "run_study", fake_study)
+    workload = bench_parallel._workloads(epochs=1)[bench_parallel.SCRATCH_WORKLOAD]
+    assert list(workload) == ["serial", "parallel", "one thread"]
+    workload["one thread"]()
+    assert seen == [(None, True, {1})]  # in this process, every BLAS library at 1 thread
+
+
+def test_scratch_ceiling_from_the_row():
+    from tools import bench_parallel
+
+    row = {"serial_s": 120.0, "parallel_s": 100.0, "one_thread_s": 190.0}
+    ceiling = bench_parallel.scratch_ceiling(row, cores=2)
+    assert ceiling["parallel_floor_s"] == pytest.approx(95.0)
+    assert ceiling["share_of_floor"] == pytest.approx(0.95)
+    assert ceiling["ceiling"] == pytest.approx(2 * 120.0 / 190.0)

@@ -13,11 +13,13 @@ processes only ever slow a run down):
 * ``grid search`` (notebook 05): 6 of the 18 candidates x 3 folds at ``--epochs`` epochs.
   *Serial*: ``n_jobs=1``; *parallel*: ``n_jobs=-1``.
 
-Then the ceiling of the scratch study's speed-up (:func:`scratch_ceiling`): the study
-trained in one process with 1 BLAS thread (``t_1``) and with one per core (``t_P``, as the
-serial run). ``P`` one-thread processes can at best share ``t_1`` evenly, so no split of
-the study over them beats about ``P * t_P / t_1``: the network spends most of its time in
-matrix products, which BLAS already spreads over the cores.
+The scratch study also runs a third way, *one thread*: serially with 1 BLAS thread
+(``t_1``). ``P`` one-thread processes (``P`` = the cores ``n_jobs=-1`` uses) can at best
+share ``t_1`` evenly, so the parallel study takes at least ``t_1 / P``
+(:func:`scratch_ceiling`), as long as a process runs no faster beside another than alone
+and the tasks do the same work as the serial run. Against a serial run of ``T`` seconds
+the speed-up is then at most ``P * T / t_1``: the network spends most of its time in
+matrix products, which the serial run's BLAS already spreads over the cores.
 
 Writes ``build/bench-parallel.json`` (``--json``) and prints a table with the speed-ups.
 """
@@ -34,10 +36,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import joblib
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from helpers.parallel import ENGINE_VARIABLE, task_engine
+from helpers.parallel import ENGINE_VARIABLE, SCHEDULER_VARIABLE, task_engine
 from helpers.paths import BUILD_DIR, relative
+
+SCRATCH_WORKLOAD = "scratch study (12 configurations)"
 
 
 def _time(function: Callable[[], object]) -> float:
@@ -46,8 +52,9 @@ def _time(function: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _workloads(epochs: int) -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
-    """``name -> (serial run, parallel run)``, each a no-argument callable."""
+def _workloads(epochs: int) -> dict[str, dict[str, Callable[[], object]]]:
+    """``name -> {mode: run}`` (``serial``, ``parallel`` and, for the scratch study,
+    ``one thread``), each run a no-argument callable."""
     from sklearn.model_selection import ParameterGrid
 
     from helpers import scratch_study, seeds
@@ -67,6 +74,10 @@ def _workloads(epochs: int) -> dict[str, tuple[Callable[[], object], Callable[[]
             mnist, epochs, log_every=0, n_jobs=n_jobs, stream=io.StringIO()
         )
 
+    def scratch_one_thread():
+        with threadpool_limits(1, user_api="blas"):
+            scratch(None)()
+
     def activations(n_jobs):
         return lambda: run_activation_study(fashion.eval_sets(), epochs, n_jobs=n_jobs)
 
@@ -74,9 +85,13 @@ def _workloads(epochs: int) -> dict[str, tuple[Callable[[], object], Callable[[]
         return lambda: score_candidates(candidates, X_cv, y_cv, 3, epochs, n_jobs=n_jobs)
 
     return {
-        "scratch study (12 configurations)": (scratch(None), scratch(-1)),
-        "activation study (4 networks)": (activations(1), activations(-1)),
-        "grid search (6 candidates x 3 folds)": (grid(1), grid(-1)),
+        SCRATCH_WORKLOAD: {
+            "serial": scratch(None),
+            "parallel": scratch(-1),
+            "one thread": scratch_one_thread,
+        },
+        "activation study (4 networks)": {"serial": activations(1), "parallel": activations(-1)},
+        "grid search (6 candidates x 3 folds)": {"serial": grid(1), "parallel": grid(-1)},
     }
 
 
@@ -84,12 +99,12 @@ def run(epochs: int, rounds: int, names: Sequence[str] | None = None) -> list[di
     """Time every workload ``rounds`` times each way, alternating; best round counts."""
     workloads = _workloads(epochs)
     rows = []
-    for name, (serial, parallel) in workloads.items():
+    for name, modes in workloads.items():
         if names and not any(part in name for part in names):
             continue
-        times = {"serial": [], "parallel": []}
+        times = {mode: [] for mode in modes}
         for round_number in range(1, rounds + 1):
-            for mode, function in (("serial", serial), ("parallel", parallel)):
+            for mode, function in modes.items():
                 seconds = _time(function)
                 times[mode].append(seconds)
                 print(
@@ -102,58 +117,26 @@ def run(epochs: int, rounds: int, names: Sequence[str] | None = None) -> list[di
                 "serial_s": best["serial"],
                 "parallel_s": best["parallel"],
                 "speedup": best["serial"] / best["parallel"],
+                **({"one_thread_s": best["one thread"]} if "one thread" in best else {}),
                 "rounds": times,
             }
         )
     return rows
 
 
-def scratch_ceiling(
-    epochs: int, rounds: int, cores: int | None = None, configs: Sequence[str] | None = None
-) -> dict:
-    """The twelve-configuration study (or ``configs``) in this process, ``epochs`` epochs,
-    timed with 1 BLAS thread and with ``cores`` (default: every core), alternating; the
-    best of ``rounds`` counts.
+def scratch_ceiling(row: dict, cores: int) -> dict:
+    """What the scratch study's ``row`` of :func:`run` says about its ``cores`` processes.
 
-    Returns the seconds and ``ceiling = cores * t_cores / t_1``: about the largest speed-up
-    any split of the study into one-thread processes on ``cores`` cores can reach.
+    ``parallel_floor_s = t_1 / cores``: the least time one-thread processes can take.
+    ``share_of_floor``: that floor over the measured parallel time (1 = no room left).
+    ``ceiling = cores * T / t_1``: the largest speed-up over the best serial run ``T``.
     """
-    from threadpoolctl import threadpool_limits
-
-    from helpers import scratch_study, seeds
-    from helpers.data import load_mnist_pool
-
-    cores = cores or os.cpu_count() or 1
-    images, labels = load_mnist_pool("default")
-    mnist = scratch_study.split_80_10_10(images, labels, seed=seeds.MNIST_SPLIT_SEED)
-
-    def study():
-        scratch_study.run_study(
-            mnist,
-            epochs,
-            configs=configs or scratch_study.CONFIG_KEYS,
-            log_every=0,
-            stream=io.StringIO(),
-        )
-
-    times = {1: [], cores: []}
-    for round_number in range(1, rounds + 1):
-        for threads in times:
-            with threadpool_limits(threads, user_api="blas"):
-                seconds = _time(study)
-            times[threads].append(seconds)
-            print(
-                f"  scratch study in one process: round {round_number}/{rounds}, {threads} "
-                f"BLAS thread{'s' if threads > 1 else ''} {seconds:.1f} s",
-                flush=True,
-            )
-    one, many = min(times[1]), min(times[cores])
+    floor = row["one_thread_s"] / cores
     return {
         "cores": cores,
-        "one_thread_s": one,
-        "all_threads_s": many,
-        "ceiling": cores * many / one,
-        "rounds": {str(k): v for k, v in times.items()},
+        "parallel_floor_s": floor,
+        "share_of_floor": floor / row["parallel_s"],
+        "ceiling": row["serial_s"] / floor,
     }
 
 
@@ -177,9 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     if engine != "processes":  # the parallel runs would not be local processes
+        variable = SCHEDULER_VARIABLE if engine == "dask" else ENGINE_VARIABLE
         parser.error(
-            f"unset DASK_SCHEDULER_ADDRESS and {ENGINE_VARIABLE}: this compares local "
-            f"serial and parallel runs (engine now: {engine})"
+            f"unset {variable}: this compares local serial and parallel runs (engine now: {engine})"
         )
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
@@ -187,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     rows = run(args.epochs, args.rounds, args.only)
-    ran_scratch = any(row["workload"].startswith("scratch study") for row in rows)
-    ceiling = scratch_ceiling(args.epochs, args.rounds) if ran_scratch else None
+    scratch = next((row for row in rows if row["workload"] == SCRATCH_WORKLOAD), None)
+    ceiling = scratch_ceiling(scratch, joblib.cpu_count()) if scratch else None
     print(f"\n{'workload':<40} {'serial':>9} {'parallel':>9} {'speed-up':>9}")
     for row in rows:
         print(
@@ -197,11 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if ceiling:
         print(
-            f"\nscratch study in one process: {ceiling['one_thread_s']:.1f} s with 1 BLAS "
-            f"thread, {ceiling['all_threads_s']:.1f} s with {ceiling['cores']}; on "
-            f"{ceiling['cores']} one-thread processes it can be at most about "
-            f"{ceiling['cores']} x {ceiling['all_threads_s']:.1f} / "
-            f"{ceiling['one_thread_s']:.1f} = {ceiling['ceiling']:.2f}x faster than serial"
+            f"\nscratch study serially with 1 BLAS thread: {scratch['one_thread_s']:.1f} s. "
+            f"{ceiling['cores']} one-thread processes need at least "
+            f"{ceiling['parallel_floor_s']:.1f} s; the parallel run took "
+            f"{scratch['parallel_s']:.1f} s ({100 * ceiling['share_of_floor']:.0f} % of the "
+            f"way there). Against the best serial run the ceiling is "
+            f"{ceiling['cores']} x {scratch['serial_s']:.1f} / {scratch['one_thread_s']:.1f} "
+            f"= {ceiling['ceiling']:.2f}x (measured: {scratch['speedup']:.2f}x)."
         )
     if args.json:
         path = Path(args.json)
