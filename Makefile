@@ -69,8 +69,8 @@ lint: $(STAMP) ## ruff check + format over notebooks, helpers, tools, tests; the
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 
-# Two pytest processes, a test module each at a time (--dist loadfile: a module's tests share
-# its fixtures and files): the smoke notebooks take one, every other module the other.
+# Two pytest processes; --dist loadfile hands each a whole test module at a time, so a
+# module's tests share its fixtures and never write its files from two processes at once.
 unit: data ## unit tests (and every notebook at the smoke profile), in 2 processes
 	$(PY) -m pytest tests -n 2 --dist loadfile
 
