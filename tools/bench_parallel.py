@@ -40,7 +40,12 @@ import joblib
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from helpers.parallel import ENGINE_VARIABLE, SCHEDULER_VARIABLE, task_engine
+from helpers.parallel import (
+    ENGINE_VARIABLE,
+    SCHEDULER_VARIABLE,
+    TASK_BLAS_THREADS,
+    task_engine,
+)
 from helpers.paths import BUILD_DIR, relative
 
 SCRATCH_WORKLOAD = "scratch study (12 configurations)"
@@ -74,8 +79,8 @@ def _workloads(epochs: int) -> dict[str, dict[str, Callable[[], object]]]:
             mnist, epochs, log_every=0, n_jobs=n_jobs, stream=io.StringIO()
         )
 
-    def scratch_one_thread():
-        with threadpool_limits(1, user_api="blas"):
+    def scratch_one_thread():  # serially, with the thread limit of a parallel task
+        with threadpool_limits(limits=TASK_BLAS_THREADS):
             scratch(None)()
 
     def activations(n_jobs):
