@@ -35,9 +35,6 @@ ACCEPT ?= 0
 ifeq ($(filter $(ACCEPT),0 1),)
 $(error ACCEPT must be 0 or 1)
 endif
-ifeq ($(ACCEPT),1)
-run-all: export NNSVM_VERIFY := accept
-endif
 
 .PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
 	html clean grade grade-template grade-reference grade-example student cluster-demo
@@ -61,7 +58,7 @@ data: $(STAMP) ## fetch and verify the datasets the PROFILE needs
 	$(PY) -m helpers.data fetch --profile $(PROFILE)
 
 run-all: data ## execute every notebook (incrementally) with papermill [ACCEPT=1]
-	$(PY) -m tools.pipeline run --profile $(PROFILE)
+	$(PY) -m tools.pipeline run --profile $(PROFILE) $(if $(filter 1,$(ACCEPT)),--accept)
 
 lint: $(STAMP) ## ruff check + format over notebooks, helpers, tools, tests; the CI workflow
 	$(VENV)/bin/ruff check notebooks helpers tools tests conftest.py

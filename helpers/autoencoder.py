@@ -31,7 +31,6 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from helpers import seeds
 from helpers.data import Splits
 from helpers.fashion import counting_convergence_warnings, train_epochs
 
@@ -46,11 +45,6 @@ LEARNING_RATE = 2e-5
 CHECK_LEARNING_RATE = 1e-3
 #: Number of principal components of the PCA reference (= bottleneck width).
 PCA_COMPONENTS = 32
-#: Seeds (helpers/seeds.py): the original's autoencoder used random_state=42; its
-#: classifiers had none.
-AUTOENCODER_SEED = seeds.AUTOENCODER_SEED
-CLASSIFIER_SEED = seeds.FEATURE_CLASSIFIER_SEED
-PCA_SEED = seeds.PCA_SEED
 
 
 # ------------------------------------------------------------------ activations
@@ -148,7 +142,7 @@ def original_get_feature_vectors(
 
 
 def make_autoencoder(
-    activation: str, seed: int = AUTOENCODER_SEED, learning_rate: float = LEARNING_RATE
+    activation: str, *, seed: int, learning_rate: float = LEARNING_RATE
 ) -> MLPRegressor:
     """The ``(128, 64, 32, 64, 128)`` MLPRegressor (adam), to be trained one epoch per call.
 
@@ -172,7 +166,8 @@ def replay_original_epoch_loop(
     activation: str,
     X_train: np.ndarray,
     n_calls: int,
-    seed: int = AUTOENCODER_SEED,
+    *,
+    seed: int,
     learning_rate: float = LEARNING_RATE,
 ) -> dict:
     """The original's autoencoder "epoch" loop, run ``n_calls`` times, to show what it did.
@@ -200,7 +195,7 @@ def replay_original_epoch_loop(
 
 
 def make_feature_classifier(
-    max_iter: int, seed: int = CLASSIFIER_SEED, learning_rate: float = LEARNING_RATE
+    max_iter: int, *, seed: int, learning_rate: float = LEARNING_RATE
 ) -> MLPClassifier:
     """``MLPClassifier((32, 32))``, adam, ``learning_rate``, up to ``max_iter`` epochs."""
     return MLPClassifier(
@@ -236,8 +231,8 @@ def train_and_score(
     features: Mapping[str, np.ndarray],
     labels: Mapping[str, np.ndarray],
     max_iter: int,
-    learning_rate: float = LEARNING_RATE,
-    seed: int = CLASSIFIER_SEED,
+    learning_rate: float,
+    seed: int,
 ) -> tuple[MLPClassifier, dict]:
     """Fit :func:`make_feature_classifier` on ``features["train"]`` and score every split.
 
@@ -259,7 +254,8 @@ def train_and_score_all(
     labels: Mapping[str, np.ndarray],
     max_iter: int,
     learning_rate: float = LEARNING_RATE,
-    seed: int = CLASSIFIER_SEED,
+    *,
+    seed: int,
     n_jobs: int = -1,
 ) -> dict[str, tuple[MLPClassifier, dict]]:
     """:func:`train_and_score` for every ``name -> features`` of ``inputs``, as independent
@@ -274,6 +270,7 @@ def train_and_score_all(
 def train_autoencoder(
     activation: str,
     n_epochs: int,
+    seed: int,
     *,
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -289,7 +286,7 @@ def train_autoencoder(
     (:func:`helpers.fashion.train_epochs`, columns ``<split>_loss``) and the progress lines
     it printed, for the caller to show.
     """
-    model = make_autoencoder(activation)
+    model = make_autoencoder(activation, seed=seed)
     images = {"train": X_train, "validation": X_val, "test": X_test}
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
@@ -305,7 +302,7 @@ def train_autoencoder(
 
 
 def train_autoencoders(
-    activations: Sequence[str], n_epochs: int, splits: Splits, n_jobs: int = -1
+    activations: Sequence[str], n_epochs: int, splits: Splits, *, seed: int, n_jobs: int = -1
 ) -> dict[str, tuple[MLPRegressor, pd.DataFrame]]:
     """:func:`train_autoencoder` for every activation, as independent tasks; prints their
     progress lines in ``activations``'s order. Returns ``{activation: (model, history)}``."""
@@ -313,7 +310,7 @@ def train_autoencoders(
 
     results = run_tasks(
         train_autoencoder,
-        {activation: (activation, n_epochs) for activation in activations},
+        {activation: (activation, n_epochs, seed) for activation in activations},
         shared=splits.arrays(),
         n_jobs=n_jobs,
     )
@@ -322,7 +319,7 @@ def train_autoencoders(
     return {activation: (model, history) for activation, (model, history, _) in results.items()}
 
 
-def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS, seed: int = PCA_SEED) -> PCA:
+def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS, *, seed: int) -> PCA:
     """PCA with ``n_components`` fitted on the training split only."""
     return PCA(n_components=n_components, random_state=seed).fit(X_train)
 

@@ -20,9 +20,9 @@ from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
 from sklearn.model_selection import train_test_split
 
 from helpers.data import FASHION_CLASSES, Splits, load_fashion_mnist
+from helpers.formatting import approx
 from helpers.profiles import get_profile
 from helpers.seeds import FASHION_SPLIT_SEED
-from helpers.verify import approx
 
 VALIDATION_FRACTION = 0.2
 

@@ -33,7 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 
-from helpers import ledger, seeds
+from helpers import ledger
 from helpers.fashion import counting_convergence_warnings, train_epochs
 from helpers.parallel import run_tasks, task_backend
 
@@ -49,17 +49,13 @@ PARAM_GRID = {
     "learning_rate_init": [2e-5, 1e-4, 1e-3],
     "batch_size": [32, 64, 128],
 }
-#: Seeds (the original fixed none of them).
-ESTIMATOR_SEED = seeds.ESTIMATOR_SEED
-CV_SEED = seeds.CV_SEED
-
 SPLITS = ("train", "validation", "test")
 
 
 # ------------------------------------------------------------------ activation study
 
 
-def activation_classifier(activation: str, seed: int = ESTIMATOR_SEED) -> MLPClassifier:
+def activation_classifier(activation: str, seed: int) -> MLPClassifier:
     """The activation study's ``(128, 64, 32)`` classifier for one hidden activation.
 
     ``random_state`` is ``np.random.RandomState(seed)``, not the int: with an int,
@@ -93,7 +89,8 @@ def run_activation_study(
     eval_sets: Mapping[str, tuple[np.ndarray, np.ndarray]],
     n_epochs: int,
     activations: Sequence[str] = MLP_ACTIVATIONS,
-    seed: int = ESTIMATOR_SEED,
+    *,
+    seed: int,
     n_jobs: int = -1,
 ) -> dict[str, pd.DataFrame]:
     """Train one classifier per activation for ``n_epochs`` epochs, as independent tasks.
@@ -124,7 +121,7 @@ def run_activation_study(
 
 
 def compare_epoch_mechanisms(
-    X: np.ndarray, y: np.ndarray, n_calls: int, activation: str = "relu", seed: int = ESTIMATOR_SEED
+    X: np.ndarray, y: np.ndarray, n_calls: int, activation: str = "relu", *, seed: int
 ) -> pd.DataFrame:
     """The original's one-epoch-per-``fit`` loop next to ``partial_fit``, for ``n_calls`` calls.
 
@@ -276,8 +273,9 @@ def epochs_run(estimator, X=None, y=None) -> float:
 def make_grid_search(
     n_folds: int,
     n_epochs: int,
-    seed: int = ESTIMATOR_SEED,
-    cv_seed: int = CV_SEED,
+    *,
+    seed: int,
+    cv_seed: int,
     n_jobs: int = -1,
 ) -> GridSearchCV:
     """The original's grid search, seeded: :data:`PARAM_GRID` x ``n_folds`` stratified folds.
@@ -325,8 +323,9 @@ def score_candidates(
     y: np.ndarray,
     n_folds: int,
     n_epochs: int,
-    seed: int = ESTIMATOR_SEED,
-    cv_seed: int = CV_SEED,
+    *,
+    seed: int,
+    cv_seed: int,
     n_jobs: int = -1,
 ) -> pd.DataFrame:
     """Cross-validate only some candidates, exactly as :func:`make_grid_search` does.
@@ -340,7 +339,7 @@ def score_candidates(
     in the order given.
     """
     grid = ParameterGrid(PARAM_GRID)
-    search = make_grid_search(n_folds, n_epochs, seed, cv_seed, n_jobs)
+    search = make_grid_search(n_folds, n_epochs, seed=seed, cv_seed=cv_seed, n_jobs=n_jobs)
     search.set_params(
         param_grid=[{key: [value] for key, value in grid[i].items()} for i in candidates],
         refit=False,

@@ -9,10 +9,9 @@ local (the default)
     :data:`TASK_BLAS_THREADS` threads, whatever the caller's environment says: with
     ``OPENBLAS_NUM_THREADS=4`` on a 2-core machine, joblib would hand 4 threads to each
     of 2 workers, and OpenBLAS's busy-waiting threads then slow the grid search by an
-    order of magnitude (measured: `make verify-matrix`, variant threads-4, hit nbval's
-    2000-s cell timeout). Pinning the count also pins the result: a fit's numbers depend
-    on its BLAS thread count, so a grader with another core count or another
-    ``OPENBLAS_NUM_THREADS`` gets the committed fits.
+    order of magnitude (nbval's 2000-s cell timeout would stop it). Pinning the count
+    also pins the result: a fit's numbers depend on its BLAS thread count, so a grader
+    with another core count or another ``OPENBLAS_NUM_THREADS`` gets the committed fits.
 
 a Dask cluster
     when the environment variable ``DASK_SCHEDULER_ADDRESS`` (Dask's own convention) is
@@ -26,14 +25,14 @@ a Dask cluster
     requirements; they need no data (the data travel with the tasks).
 
 serial
-    when ``NNSVM_TASKS=serial``: every task in the calling process (the notebook's
-    kernel), one after the other, with the BLAS threads that process has. This is how
-    the notebooks ran before they had tasks: `make bench-run-all` times it against the
-    default engine. It is also the one to debug a task with: ``print`` and breakpoints in
-    the task run in the kernel, and the task's own traceback is chained under the
-    :class:`TaskError`. With 2 BLAS threads instead of 1 a trained number may differ from
-    the committed run (in a chaotic run beyond its last digits; within the verification
-    tolerances).
+    when the run's ``tasks`` setting is ``"serial"`` (:func:`use_engine`, called by
+    :func:`helpers.run.start_run`): every task in the calling process (the notebook's
+    kernel), one after the other, with the BLAS threads that process has. `make
+    bench-run-all` times it against the default engine. It is also the one to debug a
+    task with: ``print`` and breakpoints in the task run in the kernel, and the task's
+    own traceback is chained under the :class:`TaskError`. With 2 BLAS threads instead
+    of 1 a trained number may differ from the committed run (in a chaotic run beyond its
+    last digits; within the verification tolerances).
 
 Two entry points:
 
@@ -78,9 +77,7 @@ from threadpoolctl import threadpool_limits
 TASK_BLAS_THREADS = 1
 #: The environment variable that selects the Dask engine (Dask's own name for it).
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
-#: ``NNSVM_TASKS=serial`` runs every task in the calling process (see the module notes).
-ENGINE_VARIABLE = "NNSVM_TASKS"
-#: The values ``NNSVM_TASKS`` takes: ``processes`` is the default (unset means the same).
+#: The engines a run may choose (:func:`use_engine`): ``processes`` is the default.
 ENGINES = ("processes", "serial")
 #: Seconds to wait for the scheduler to answer before :class:`SchedulerUnreachable`.
 CONNECT_TIMEOUT_S = 5.0
@@ -122,27 +119,34 @@ def scheduler_address() -> str | None:
     return os.environ.get(SCHEDULER_VARIABLE, "").strip() or None
 
 
-def task_engine() -> str:
-    """``"dask"``, ``"processes"`` (the default) or ``"serial"``, from the environment.
+_ENGINE = {"name": "processes"}
 
-    ``DASK_SCHEDULER_ADDRESS`` selects Dask whether ``NNSVM_TASKS`` is unset or
-    ``processes`` (the default engine is "local processes, or the cluster if one is named").
 
-    Raises ``ValueError`` for an unknown ``NNSVM_TASKS`` value, and when ``serial`` is
-    asked for while ``DASK_SCHEDULER_ADDRESS`` names a cluster (one of them is a mistake).
+def use_engine(name: str) -> None:
+    """Run this process's tasks on engine ``name`` from now on (:data:`ENGINES`).
+
+    A notebook sets it once, from its run context (:func:`helpers.run.start_run`).
     """
-    engine = os.environ.get(ENGINE_VARIABLE, "").strip() or "processes"
-    if engine not in ENGINES:
-        raise ValueError(
-            f"{ENGINE_VARIABLE}={engine!r} is not an engine: use {' or '.join(ENGINES)} "
-            f"(or unset it)"
-        )
+    if name not in ENGINES:
+        raise ValueError(f"tasks={name!r} is not an engine: use {' or '.join(ENGINES)}")
+    _ENGINE["name"] = name
+
+
+def task_engine() -> str:
+    """``"dask"``, ``"processes"`` (the default) or ``"serial"``.
+
+    ``DASK_SCHEDULER_ADDRESS`` selects Dask when the engine is ``processes`` (the default
+    engine is "local processes, or the cluster if one is named"). Raises ``ValueError``
+    when ``serial`` was chosen while ``DASK_SCHEDULER_ADDRESS`` names a cluster (one of
+    them is a mistake).
+    """
+    engine = _ENGINE["name"]
     if scheduler_address() is None:
         return engine
     if engine == "serial":
         raise ValueError(
-            f"{ENGINE_VARIABLE}=serial and {SCHEDULER_VARIABLE} are both set: unset one "
-            f"(serial runs every task here, {SCHEDULER_VARIABLE} sends them to a cluster)"
+            f"tasks='serial' and {SCHEDULER_VARIABLE} are both set: drop one (serial runs "
+            f"every task here, {SCHEDULER_VARIABLE} sends them to a cluster)"
         )
     return "dask"
 
@@ -274,7 +278,7 @@ def task_backend(
 
     Locally: loky processes, each limiting OpenBLAS, MKL and OpenMP to ``blas_threads``
     threads (``scatter`` is not needed: joblib memory-maps large arrays for its workers).
-    Serial (``NNSVM_TASKS=serial``): joblib's sequential backend, so every fit runs in
+    Serial (``tasks="serial"``): joblib's sequential backend, so every fit runs in
     this process with its BLAS threads, whatever ``n_jobs`` says.
     On Dask (``DASK_SCHEDULER_ADDRESS``): joblib's ``dask`` backend; every worker process
     limits its BLAS to ``blas_threads`` (a worker plugin, so workers that join or restart
@@ -419,7 +423,7 @@ def run_tasks(
     * Locally (``DASK_SCHEDULER_ADDRESS`` unset): joblib's loky processes (``n_jobs``
       of them). joblib sends an array above 1 MB to the workers once per call, as a
       memory-mapped file they all read (read-only), not once per task.
-    * Serial (``NNSVM_TASKS=serial``): in this process, in ``keyed_args``'s order, with
+    * Serial (``tasks="serial"``): in this process, in ``keyed_args``'s order, with
       this process's BLAS threads (``blas_threads`` and ``n_jobs`` are not used).
     * On Dask: ``shared`` is scattered once to every worker (broadcast, keyed by its
       content) and each task references it; each task's Dask key is

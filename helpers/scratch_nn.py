@@ -70,7 +70,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from helpers import scratch_kernels as kernels
-from helpers.verify import approx
+from helpers.formatting import approx
 
 LEAKY_RELU_SLOPE = 0.01
 #: The original's hidden layer widths and input/output sizes.

@@ -20,6 +20,7 @@ import numpy as np
 
 from helpers import seeds
 from helpers.data import Splits
+from helpers.formatting import approx
 from helpers.scratch_nn import (
     ACTIVATIONS,
     ScratchMLP,
@@ -27,7 +28,6 @@ from helpers.scratch_nn import (
     forward_reference,
     pre_activation,
 )
-from helpers.verify import approx
 
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu")
 INIT_NAMES = ("random", "normal", "zero")

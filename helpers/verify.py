@@ -5,16 +5,17 @@ kernels, thread counts and SIMD paths sum in other orders; NumPy and OpenBLAS pr
 bitwise identity), and chaotic runs amplify those digits. So ``make verify`` (nbval) does
 not compare trained numbers as text. Instead:
 
-* every notebook ends with :func:`check`, which compares each value of the re-run's
-  results with the committed ``results/<notebook>.json`` (read by :func:`load_reference`
-  before anything is written) and prints a verdict whose text is the same on every
-  machine that agrees: counts, never the numbers;
-* trained numbers are printed with :func:`approx` (``≈0.9130``); nbval's sanitizer
-  (``.nbval-sanitize.cfg``) masks the digits after ``≈``, so nbval still compares every
-  table's layout and every exact value, and :func:`check` compares the digits.
+* every notebook ends with ``run.finish(payload)`` (:mod:`helpers.run`), which saves the
+  results and calls :func:`check`: it compares each value with the committed
+  ``results/<notebook>.json`` (read when the run started) and prints a verdict whose text
+  is the same on every machine that agrees: counts, never the numbers;
+* trained numbers are printed behind ``≈`` (:mod:`helpers.formatting`); nbval's sanitizer
+  masks the digits after it, so nbval still compares every table's layout and every
+  exact value, and :func:`check` compares the digits.
 
 How a value is compared (its *kind*) comes from ``results/tolerances.json``, measured by
-``make tolerances`` (``tools/tolerances.py``) across BLAS threads, SIMD paths and seeds:
+``make tolerances`` (``tools/tolerances.py``) across BLAS threads, kernel families, SIMD
+paths and seeds:
 
 =============  ==============================================================
 ``exact``      equal (ints, strings, settings, and anything not in the file)
@@ -26,38 +27,31 @@ How a value is compared (its *kind*) comes from ``results/tolerances.json``, mea
 A notebook may also carry rules measured *within its own run* (notebook 07, whose
 configurations each ran with several seeds): the payload's :data:`IN_RUN_RULES` entry maps
 leaf paths to rules of the kinds above, derived from the seed spread by
-:func:`seed_tolerance` and :func:`choice_rule`. The *committed* run's in-run rules are
-used; they fill in for values ``results/tolerances.json`` does not cover (a measured rule
-always wins). The in-run rules are how values are compared, not values: they are not
-compared themselves.
+:func:`seed_tolerance`. The *committed* run's in-run rules are used; they fill in for
+values ``results/tolerances.json`` does not cover (a measured rule always wins). The
+in-run rules are how values are compared, not values: they are not compared themselves.
 
-``NNSVM_VERIFY`` selects what :func:`check` does: ``check`` (default: raise
-:class:`VerificationError` on any disagreement), ``report`` (print, never raise: the
-tolerance measurement) or ``accept`` (``make run-all ACCEPT=1``: the run becomes the new
-reference, for a deliberate change of results).
+What :func:`check` does with a disagreement is the run's verify mode
+(:data:`helpers.run.VERIFY_MODES`): ``check`` raises :class:`VerificationError`,
+``report`` prints it (the tolerance measurement), ``accept`` (``make run-all ACCEPT=1``)
+makes this run the new reference.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.paths import RESULTS_DIR, relative
-from helpers.results import _to_builtin
+from helpers.files import atomic_write
+from helpers.paths import relative
+from helpers.results import committed_path, load_tolerances_document, to_builtin
 
-TOLERANCES_FILE = RESULTS_DIR / "tolerances.json"
-MODE_VARIABLE = "NNSVM_VERIFY"
-MODES = ("check", "report", "accept")
-#: Each verdict is also appended here (JSON lines) when set: `make verify` sums them up.
-VERDICT_LOG_VARIABLE = "NNSVM_VERDICT_LOG"
 NUMERICAL_RTOL = 1e-9
 NUMERICAL_ATOL = 1e-12
-APPROX = "≈"
 KINDS = ("exact", "numerical", "abs", "one_of")
 #: The payload entry holding rules measured within the run (``{leaf path: rule}``).
 IN_RUN_RULES = "in_run_tolerances"
@@ -69,45 +63,6 @@ IN_RUN_Z = 4.0
 
 class VerificationError(AssertionError):
     """A re-run disagrees with the committed run; the message lists every disagreement."""
-
-
-# ----------------------------------------------------------------------------- display
-
-
-def approx(value: float, spec: str = ".4f") -> str:
-    """``value`` formatted by ``spec`` behind ``≈``: a trained number, machine-dependent in
-    its last digits. nbval masks the digits; :func:`check` compares them."""
-    return f"{APPROX}{value:{spec}}"
-
-
-def approx_choice(text: str) -> str:
-    """``≈[text]``: an outcome decided by trained numbers (a ranking, a best parameter)
-    that another machine may decide otherwise within the measured spread."""
-    if "]" in text or "\n" in text:
-        raise ValueError(f"a trained choice must fit on one line without ']': {text!r}")
-    return f"{APPROX}[{text}]"
-
-
-def approx_format(spec: str = ".4f"):
-    """A ``float_format`` for pandas that prints every number with :func:`approx`."""
-    return lambda value: approx(value, spec)
-
-
-def approx_frame(frame, columns=None, spec: str = ".4f", na_rep: str = "never"):
-    """A copy of the DataFrame ``frame`` with ``columns`` (default: every numeric one)
-    printed by :func:`approx`; missing values show as ``na_rep``. Integer columns keep
-    no decimals."""
-    shown = frame.copy()
-    numeric = shown.select_dtypes("number").columns
-    for column in numeric if columns is None else columns:
-        integral = shown[column].dropna().map(float).map(float.is_integer).all()
-        column_spec = "d" if integral and spec.endswith("f") else spec
-        shown[column] = shown[column].map(
-            lambda value, s=column_spec: (
-                na_rep if value != value else approx(int(value) if s == "d" else value, s)
-            )
-        )
-    return shown
 
 
 # ------------------------------------------------------------------------------ values
@@ -144,18 +99,16 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def load_tolerances(path: Path = TOLERANCES_FILE) -> dict[str, dict[str, dict]]:
-    """``{notebook: {leaf path: rule}}`` from ``results/tolerances.json`` ({} if absent)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
+def load_tolerances(path: Path | None = None) -> dict[str, dict[str, dict]]:
+    """``{notebook: {leaf path: rule}}`` from ``results/tolerances.json`` ({} if absent),
+    each rule's kind checked."""
+    document = load_tolerances_document() if path is None else load_tolerances_document(path)
     rules = document.get("notebooks", {})
     for notebook, leaves in rules.items():
         for leaf, rule in leaves.items():
             if rule.get("kind") not in KINDS:
                 raise ValueError(
-                    f"{relative(path)}: {notebook} {leaf}: unknown kind "
+                    f"tolerances: {notebook} {leaf}: unknown kind "
                     f"{rule.get('kind')!r} (expected one of {KINDS})"
                 )
     return rules
@@ -305,7 +258,7 @@ def compare(
     the in-run rules the committed payload carries, then exact/numerical.
     """
     measured = (load_tolerances() if tolerances is None else tolerances).get(notebook, {})
-    committed, rerun = _to_builtin(committed), _to_builtin(rerun)
+    committed, rerun = to_builtin(committed), to_builtin(rerun)
     rules = {**in_run_rules(committed), **measured}
     old, new = flatten(without_in_run_rules(committed)), flatten(without_in_run_rules(rerun))
     verdict = Verdict(notebook)
@@ -323,82 +276,39 @@ def compare(
     return verdict
 
 
-def mode() -> str:
-    value = os.environ.get(MODE_VARIABLE, "").strip() or "check"
-    if value not in MODES:
-        raise ValueError(f"{MODE_VARIABLE} must be one of {MODES}, got {value!r}")
-    return value
-
-
-def reference_path(notebook: str) -> Path:
-    return RESULTS_DIR / f"{notebook}.json"
-
-
-def load_reference(notebook: str, profile: str) -> dict | None:
-    """The committed run's results payload, read now (before this run writes anything).
-
-    ``None`` for profiles other than the default (only its run is committed).
-    """
-    if profile != "default":
-        return None
-    path = reference_path(notebook)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if mode() == "accept":
-            return None
-        raise VerificationError(
-            f"no committed run to verify against: {relative(path)} is "
-            f"missing (make run-all ACCEPT=1 creates it)"
-        ) from None
-    if document.get("profile") != "default":
-        raise VerificationError(
-            f"{relative(path)} holds profile {document.get('profile')!r}, "
-            f"not the default profile's run"
-        )
-    return document["results"]
-
-
-def check(notebook: str, profile: str, payload: Mapping, reference: Mapping | None) -> None:
-    """Compare ``payload`` with ``reference`` (from :func:`load_reference`) and print the
-    verdict; raise :class:`VerificationError` listing every disagreement (mode ``check``).
-
-    Returns nothing, so that a notebook cell ending in this call shows only the printed
-    verdict (nbval's kernel does not honour a trailing ``;``).
+def check(
+    notebook: str,
+    profile: str,
+    payload: Mapping,
+    reference: Mapping | None,
+    *,
+    mode: str = "check",
+    verdict_file: Path | None = None,
+) -> Verdict | None:
+    """Compare ``payload`` with ``reference`` (the committed run's payload) and print the
+    verdict; in ``mode`` ``check`` raise :class:`VerificationError` listing every
+    disagreement, in ``report`` print them, in ``accept`` compare the run with itself
+    (it becomes the reference). ``verdict_file``: also write the verdict there as JSON
+    (how many values of each kind were compared: ``make verify`` sums them up).
     """
     if profile != "default":
         print(
             f"Profile {profile!r}: only the default profile's run is committed, so there "
             f"is nothing to verify against."
         )
-        return
-    current = mode()
-    if current == "accept" or reference is None:
-        reference = payload  # this run becomes the reference (make run-all ACCEPT=1)
+        return None
+    if mode == "accept" or reference is None:
+        reference = payload
     verdict = compare(notebook, reference, payload)
-    print("\n".join(verdict.lines(relative(reference_path(notebook)))))
-    _log(verdict)
-    if verdict.failures and current == "check":
+    print("\n".join(verdict.lines(relative(committed_path(notebook)))))
+    if verdict_file is not None:
+        record = {"notebook": notebook, "counts": verdict.counts, "failures": verdict.failures}
+        atomic_write(verdict_file, json.dumps(record, indent=1) + "\n")
+    if verdict.failures and mode == "check":
         raise VerificationError(
             f"{notebook}: {len(verdict.failures)} of {verdict.compared} values disagree with "
             f"the committed run:\n  " + "\n  ".join(verdict.failures)
         )
     for failure in verdict.failures:  # report mode: shown, not raised
         print(f"  {failure}")
-
-
-def _log(verdict: Verdict) -> None:
-    path = os.environ.get(VERDICT_LOG_VARIABLE, "").strip()
-    if not path:
-        return
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(
-            json.dumps(
-                {
-                    "notebook": verdict.notebook,
-                    "counts": verdict.counts,
-                    "failures": verdict.failures,
-                }
-            )
-            + "\n"
-        )
+    return verdict

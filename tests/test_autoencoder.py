@@ -243,7 +243,9 @@ def test_train_and_score_summarises_every_split():
     X, y = _data(n=60, d=5), np.arange(60) % 3
     features = {"train": X[:40], "validation": X[40:]}
     labels = {"train": y[:40], "validation": y[40:]}
-    classifier, summary = ae.train_and_score(features, labels, max_iter=2, learning_rate=1e-3)
+    classifier, summary = ae.train_and_score(
+        features, labels, max_iter=2, learning_rate=1e-3, seed=0
+    )
     assert set(summary) == {"n_iter", "converged", "train_accuracy", "validation_accuracy"}
     assert summary["n_iter"] == classifier.n_iter_ == 2
     assert classifier.learning_rate_init == 1e-3

@@ -8,8 +8,14 @@
   ``helpers`` modules it imports (transitively), the data files those modules read
   (``helpers/ledger.toml``), ``requirements.txt`` and the profile.
   Fingerprints of the committed notebooks live in ``notebooks/.run-stamps.json``.
+* A notebook receives its settings as papermill parameters: ``profile`` and
+  ``run_options`` (:mod:`helpers.run`); a default-profile run needs none, so the
+  committed notebooks carry no injected cell.
+* Every run writes its results into ``build/<profile>/results/``. For the default profile
+  the pipeline then copies a notebook's results file into ``results/`` (the committed
+  reference), only after the whole notebook, its verification included, succeeded.
 * A failing notebook is reported with its cell and error; its partial output goes to
-  ``build/failed/`` and every other notebook's outputs stay as they were.
+  ``build/failed/``, and every other notebook's outputs and ``results/`` stay as they were.
 * Papermill's timestamps/durations and nbclient's execution timestamps are removed,
   so re-running an unchanged notebook gives the same bytes.
 """
@@ -33,9 +39,9 @@ from pathlib import Path
 import nbformat
 
 from helpers.files import atomic_write
-from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
+from helpers.paths import BUILD_DIR, MPL_CONFIG_DIR, NOTEBOOKS_DIR, REPO_ROOT, RESULTS_DIR, relative
 from helpers.profiles import get_profile
-from helpers.results import COMMIT_VARIABLE, output_dir, results_dir
+from helpers.results import promote, run_dir
 
 KERNEL_NAME = "nn-svm-coursework"
 KERNELSPEC = {
@@ -44,6 +50,9 @@ KERNELSPEC = {
     "language": "python",
 }
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+#: A notebook names its results file in its setup cell: ``start_run("03_scratch_nn", ...)``.
+RESULTS_NAME = re.compile(r"""\bstart_run\(\s*["']([0-9a-z_]+)["']""")
+INJECTED_TAG = "injected-parameters"
 HELPERS_DIR = REPO_ROOT / "helpers"
 #: Data files a helpers module reads, by module file: they determine outputs too.
 HELPERS_DATA = {"ledger.py": ("ledger.toml",)}
@@ -261,8 +270,7 @@ def environment_record() -> dict:
 
 def run_record_path(profile: str) -> Path:
     """``results/run.json`` (default profile) or ``build/<profile>/results/run.json``."""
-
-    return results_dir(profile) / "run.json"
+    return RESULTS_DIR / "run.json" if profile == "default" else run_dir(profile) / "run.json"
 
 
 def record_run(profile: str, notebook: Path, wall_time_s: float) -> None:
@@ -288,93 +296,82 @@ class NotebookFailed(RuntimeError):
     """A notebook raised; the message names the notebook, the cell and the error."""
 
 
-@contextlib.contextmanager
-def restored_on_failure(folder: Path) -> Iterator[None]:
-    """Put every file under ``folder`` back as it was if the block raises.
+def results_name(notebook: Path) -> str:
+    """The name a notebook saves its results under (its ``start_run`` call)."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            match = RESULTS_NAME.search(cell.source)
+            if match:
+                return match.group(1)
+    raise ValueError(f"{relative(notebook)} has no start_run(\"<name>\", ...) call")
 
-    A notebook saves its results before its verification cell compares them with the
-    committed run; when that cell (or any later one) fails, the failed run's results
-    must not stay in ``results/`` beside the previous notebook.
+
+def without_injected_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` without papermill's injected-parameters cell, execution counts renumbered.
+
+    Used for the committed notebooks: what a default-profile run is given (``verify:
+    accept`` under ``make run-all ACCEPT=1``) decides only what the run is compared with,
+    never what it shows.
     """
-
-    def files() -> list[Path]:  # symbolic links are left alone, never followed
-        return [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
-
-    folders = {path for path in folder.rglob("*") if path.is_dir()}
-    before = {path: path.read_bytes() for path in files()}
-    try:
-        yield
-    except BaseException:
-        for path in files():
-            if path not in before:
-                path.unlink()
-        for path, content in before.items():
-            if not path.is_file() or path.read_bytes() != content:
-                atomic_write(path, content)
-        for path in sorted(folder.rglob("*"), reverse=True):  # deepest first
-            if path.is_dir() and path not in folders and not any(path.iterdir()):
-                path.rmdir()
-        raise
+    nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = count
+    return nb
 
 
-@contextlib.contextmanager
-def environment(values: Mapping[str, str]):
-    """``os.environ`` updated with ``values`` inside the block (the kernel inherits it)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def kernel_environment(profile: str) -> dict[str, str]:
-    """What the pipeline's kernels get on top of this process's environment.
-
-    Default-profile runs of the pipeline are the ones that write the committed results
-    (``helpers.results``); every run keeps matplotlib's cache inside build/.
-    """
-    values = {"MPLCONFIGDIR": str(MPL_CONFIG_DIR)}
-    if profile == "default":
-        values[COMMIT_VARIABLE] = "1"
-    return values
+def kernel_environment() -> dict[str, str]:
+    """What the kernels get on top of this process's environment: matplotlib's cache
+    inside build/ (a stale cache in the home folder makes figures warn on stderr)."""
+    return {"MPLCONFIGDIR": str(MPL_CONFIG_DIR)}
 
 
 def execute(
     notebook: Path,
     output: Path,
     profile: str,
+    run_options: Mapping[str, object] | None = None,
     failed_dir: Path | None = None,
     log_output: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> list[float]:
     """Run ``notebook`` with papermill into ``output`` (atomically), stripped.
 
-    The kernel runs in the notebook's own folder, as nbval's does, with
-    :func:`kernel_environment` and then ``env`` added to this process's environment.
-    Returns each cell's run time in seconds (papermill's, before stripping; 0 for
-    Markdown cells).
+    Parameters: ``profile`` (unless it is the default) and ``run_options`` (unless
+    empty; :func:`helpers.run.start_run` takes them). ``env``: variables the machine's
+    libraries read (``OPENBLAS_*``, ``NPY_DISABLE_CPU_FEATURES``), added to this
+    process's environment and :func:`kernel_environment` for the kernel only. The
+    kernel runs in the notebook's own folder, as nbval's does. Returns each cell's run
+    time in seconds (papermill's, before stripping; 0 for Markdown cells).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     get_profile(profile)
+    parameters: dict[str, object] = {}
+    if profile != "default":
+        parameters["profile"] = profile
+    if run_options:
+        parameters["run_options"] = dict(run_options)
     failed_dir = failed_dir or BUILD_DIR / "failed"
     work_dir = BUILD_DIR / "tmp"
     work_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=work_dir, prefix=notebook.stem + ".", suffix=".ipynb")
     os.close(fd)
     tmp = Path(tmp_name)
+    kernel_env = {**kernel_environment(), **(env or {})}
     try:
-        with environment({**kernel_environment(profile), **(env or {})}):
+        with _kernel_env(kernel_env):
             papermill.execute_notebook(
                 str(notebook),
                 str(tmp),
-                parameters={"profile": profile},
+                parameters=parameters or None,
                 kernel_name=KERNEL_NAME,
                 cwd=str(notebook.parent),
                 log_output=log_output,
@@ -398,8 +395,27 @@ def execute(
         for cell in nb.cells
     ]
     tmp.unlink(missing_ok=True)
-    write_notebook(strip_notebook(nb), output)
+    nb = strip_notebook(nb)
+    if profile == "default" and output.resolve().parent == NOTEBOOKS_DIR.resolve():
+        nb = without_injected_cell(nb)
+    write_notebook(nb, output)
     return durations
+
+
+@contextlib.contextmanager
+def _kernel_env(values: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` updated with ``values`` inside the block: papermill's kernel
+    inherits this process's environment (it takes none of its own)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_all(
@@ -407,12 +423,18 @@ def run_all(
     notebooks: Sequence[Path] | None = None,
     force: bool = False,
     log_output: bool = True,
+    accept: bool = False,
 ) -> int:
-    """Run the (given or all) notebooks for ``profile``; return the number that failed."""
+    """Run the (given or all) notebooks for ``profile``; return the number that failed.
+
+    ``accept``: the runs become the new reference of ``make verify`` (``make run-all
+    ACCEPT=1``, a deliberate change of results).
+    """
     get_profile(profile)
     notebooks = list(notebooks) if notebooks else list_notebooks()
     stamps_file = stamps_path(profile)
     stamps = _read_stamps(stamps_file)
+    options = {"verify": "accept"} if accept else {}
     failures = []
     total_start = time.perf_counter()
     for i, notebook in enumerate(notebooks, 1):
@@ -424,16 +446,17 @@ def run_all(
             continue
         print(f"{head}: running ...", flush=True)
         start = time.perf_counter()
-        with environment(kernel_environment(profile)):
-            kept = output_dir(profile)  # where the kernel saves (NNSVM_RESULTS_DIR too)
-        kept.mkdir(parents=True, exist_ok=True)
+        name = results_name(notebook)
+        run_file = run_dir(profile) / f"{name}.json"
+        run_file.unlink(missing_ok=True)  # only this run's file may be promoted
         try:
-            with restored_on_failure(kept):
-                execute(notebook, out, profile, log_output=log_output)
+            execute(notebook, out, profile, options, log_output=log_output)
         except NotebookFailed as exc:
-            print(f"{head}: FAILED\n  {exc}\n  {relative(kept)} was left as it was", flush=True)
+            print(f"{head}: FAILED\n  {exc}\n  results/ was left as it was", flush=True)
             failures.append(notebook.name)
             continue
+        if profile == "default":
+            promote(name, run_file)
         wall_time = time.perf_counter() - start
         stamps[notebook.name] = stamp
         _write_stamps(stamps_file, stamps)
@@ -479,6 +502,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_cmd.add_argument("--profile", default="default")
     run_cmd.add_argument("--force", action="store_true", help="run even if up to date")
     run_cmd.add_argument("--quiet", action="store_true", help="do not stream cell output")
+    run_cmd.add_argument(
+        "--accept", action="store_true", help="the runs become the new committed reference"
+    )
     run_cmd.add_argument("notebooks", nargs="*", help="paths or prefixes such as 03")
     strip_cmd = sub.add_parser("strip", help="strip run-varying metadata in place")
     strip_cmd.add_argument("notebooks", nargs="+")
@@ -498,7 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="    %(message)s", stream=sys.stdout)
         logging.getLogger("papermill").setLevel(logging.INFO)
     failed = run_all(
-        args.profile, _resolve(args.notebooks), force=args.force, log_output=not args.quiet
+        args.profile,
+        _resolve(args.notebooks),
+        force=args.force,
+        log_output=not args.quiet,
+        accept=args.accept,
     )
     return 1 if failed else 0
 
