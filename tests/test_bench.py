@@ -140,7 +140,6 @@ def test_bench_parallel_rejects_bad_arguments(monkeypatch, capsys):
 
     monkeypatch.setattr(bench_parallel, "run", lambda *a: pytest.fail("the bench ran"))
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
-    monkeypatch.delenv("NNSVM_TASKS", raising=False)
     with pytest.raises(SystemExit):
         bench_parallel.main(["--epochs", "0"])
     assert "--epochs and --rounds must be at least 1" in capsys.readouterr().err
@@ -148,15 +147,6 @@ def test_bench_parallel_rejects_bad_arguments(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         bench_parallel.main([])
     assert "unset DASK_SCHEDULER_ADDRESS:" in capsys.readouterr().err
-    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
-    monkeypatch.setenv("NNSVM_TASKS", "serial")  # its "parallel" runs would be serial
-    with pytest.raises(SystemExit):
-        bench_parallel.main([])
-    assert "unset NNSVM_TASKS: this compares" in capsys.readouterr().err
-    monkeypatch.setenv("NNSVM_TASKS", "threads")
-    with pytest.raises(SystemExit):
-        bench_parallel.main([])
-    assert "'threads' is not an engine" in capsys.readouterr().err
 
 
 def test_bench_parallel_times_every_mode_alternating_and_keeps_the_best(monkeypatch, capsys):

@@ -9,8 +9,7 @@ import json
 import nbformat
 import pytest
 
-from helpers import parallel, verify
-from helpers.results import RESULTS_DIR_VARIABLE
+from helpers import parallel
 from tools import bench_run_all, pipeline
 
 
@@ -22,12 +21,11 @@ def test_engines_alternate_which_goes_first():
 
 def test_each_engine_writes_only_under_the_output_folder(tmp_path):
     for engine in bench_run_all.ENGINES:
-        env = bench_run_all.engine_env(engine, tmp_path)
-        assert env[verify.MODE_VARIABLE] == "report"  # a serial run may differ: shown, not raised
-        assert env[RESULTS_DIR_VARIABLE] == str(tmp_path / engine / "results")
-        assert env[verify.VERDICT_LOG_VARIABLE].startswith(str(tmp_path / engine))
-    assert bench_run_all.engine_env("serial", tmp_path)[parallel.ENGINE_VARIABLE] == "serial"
-    assert bench_run_all.engine_env("parallel", tmp_path)[parallel.ENGINE_VARIABLE] == "processes"
+        options = bench_run_all.engine_options(engine, tmp_path)
+        assert options["verify"] == "report"  # a serial run may differ: shown, not raised
+        assert options["output_dir"] == str(tmp_path / engine / "results")
+    assert bench_run_all.engine_options("serial", tmp_path)["tasks"] == "serial"
+    assert bench_run_all.engine_options("parallel", tmp_path)["tasks"] == "processes"
 
 
 def test_verdicts_are_found_by_the_notebooks_number():
@@ -46,8 +44,8 @@ def test_verdict_text():
 def _fake_execute(calls, seconds):
     """A pipeline.execute stand-in: writes a two-cell notebook, logs a verdict."""
 
-    def execute(notebook, output, profile, failed_dir=None, log_output=True, env=None):
-        engine = "serial" if env[parallel.ENGINE_VARIABLE] == "serial" else "parallel"
+    def execute(notebook, output, profile, options, failed_dir=None, log_output=True, env=None):
+        engine = "serial" if options["tasks"] == "serial" else "parallel"
         calls.append((notebook.name, engine, profile))
         output.parent.mkdir(parents=True, exist_ok=True)
         nb = nbformat.v4.new_notebook(
@@ -55,9 +53,10 @@ def _fake_execute(calls, seconds):
         )
         nbformat.write(nb, output)
         failures = ["acc: moved"] if engine == "serial" else []
-        with open(env[verify.VERDICT_LOG_VARIABLE], "a", encoding="utf-8") as log:
-            entry = {"notebook": notebook.stem, "counts": {"abs": 2}, "failures": failures}
-            log.write(json.dumps(entry) + "\n")
+        folder = output.parent.parent / "results"
+        folder.mkdir(parents=True, exist_ok=True)
+        entry = {"notebook": notebook.stem, "counts": {"abs": 2}, "failures": failures}
+        (folder / f"{notebook.stem}.verdict.json").write_text(json.dumps(entry), encoding="utf-8")
         return [0.0, seconds[engine]]
 
     return execute
@@ -100,12 +99,10 @@ def test_table_speedup_and_total():
     [
         (["--profile", "huge"], {}, "unknown profile"),
         ([], {parallel.SCHEDULER_VARIABLE: "tcp://127.0.0.1:8786"}, "unset DASK_SCHEDULER"),
-        ([], {parallel.ENGINE_VARIABLE: "serial"}, "unset NNSVM_TASKS"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_runs(argv, env, message, monkeypatch, capsys):
-    for name in (parallel.SCHEDULER_VARIABLE, parallel.ENGINE_VARIABLE):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv(parallel.SCHEDULER_VARIABLE, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(pipeline, "execute", lambda *a, **k: pytest.fail("ran a notebook"))

@@ -13,7 +13,6 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from helpers import parallel
 from helpers.parallel import (
-    ENGINE_VARIABLE,
     SCHEDULER_VARIABLE,
     TASK_BLAS_THREADS,
     SchedulerUnreachable,
@@ -163,9 +162,9 @@ def test_serial_engine_runs_every_task_here_with_the_same_results(monkeypatch):
 
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
     tasks = {f"task-{i}": (f"task-{i}", 100 + i) for i in range(4)}
-    monkeypatch.setenv(ENGINE_VARIABLE, "processes")
+    monkeypatch.setitem(parallel._ENGINE, "name", "processes")
     on_processes = run_tasks(_seeded_draw, tasks, n_jobs=2)
-    monkeypatch.setenv(ENGINE_VARIABLE, "serial")
+    monkeypatch.setitem(parallel._ENGINE, "name", "serial")
     serial = run_tasks(_seeded_draw, tasks, n_jobs=2)
     assert list(serial) == list(tasks)
     assert {r["pid"] for r in serial.values()} == {os.getpid()}
@@ -177,7 +176,7 @@ def test_serial_engine_keeps_the_callers_blas_threads(monkeypatch):
     from threadpoolctl import threadpool_limits
 
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    monkeypatch.setenv(ENGINE_VARIABLE, "serial")
+    monkeypatch.setitem(parallel._ENGINE, "name", "serial")
     with threadpool_limits(limits=2):  # serial tasks are not pinned to TASK_BLAS_THREADS
         results = run_tasks(_blas_threads, {"a": (0,)})
     assert results["a"] == [2]
@@ -187,7 +186,7 @@ def test_serial_engine_runs_scikit_learn_fits_here(monkeypatch):
     import os
 
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    monkeypatch.setenv(ENGINE_VARIABLE, "serial")
+    monkeypatch.setitem(parallel._ENGINE, "name", "serial")
     with task_backend():
         pids = Parallel(n_jobs=-1)(delayed(_pid)(i) for i in range(4))
     assert set(pids) == {os.getpid()}
@@ -195,7 +194,7 @@ def test_serial_engine_runs_scikit_learn_fits_here(monkeypatch):
 
 def test_serial_engine_error_names_the_task(monkeypatch):
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    monkeypatch.setenv(ENGINE_VARIABLE, "serial")
+    monkeypatch.setitem(parallel._ENGINE, "name", "serial")
     with pytest.raises(TaskError, match="task 'b' failed: ArithmeticError") as caught:
         run_tasks(_fail_on, {"a": ("a", "b"), "b": ("b", "b")})
     assert caught.value.key == "b"
@@ -203,18 +202,16 @@ def test_serial_engine_error_names_the_task(monkeypatch):
 
 def test_an_unknown_engine_is_named(monkeypatch):
     monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)
-    monkeypatch.setenv(ENGINE_VARIABLE, "threads")
-    with pytest.raises(ValueError, match="NNSVM_TASKS='threads'.*processes or serial"):
-        run_tasks(_seeded_draw, {"a": ("a", 1)})
-    with pytest.raises(ValueError, match="NNSVM_TASKS"), task_backend():
-        pass
+    with pytest.raises(ValueError, match="tasks='threads' is not an engine.*processes or serial"):
+        parallel.use_engine("threads")
+    assert parallel.task_engine() == "processes"
 
 
 def test_serial_and_a_scheduler_together_are_refused(monkeypatch):
     monkeypatch.setenv(SCHEDULER_VARIABLE, "tcp://127.0.0.1:8786")
-    monkeypatch.setenv(ENGINE_VARIABLE, "serial")
+    monkeypatch.setitem(parallel._ENGINE, "name", "serial")
     with pytest.raises(ValueError, match="both set"):
         run_tasks(_seeded_draw, {"a": ("a", 1)})
     assert parallel.scheduler_address() == "tcp://127.0.0.1:8786"
-    monkeypatch.setenv(ENGINE_VARIABLE, "processes")
+    monkeypatch.setitem(parallel._ENGINE, "name", "processes")
     assert parallel.task_engine() == "dask"

@@ -178,7 +178,8 @@ def test_committed_notebooks_follow_conventions():
         nb = nbformat.read(path, as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, f"{path.name}: needs exactly one 'parameters' cell"
-        assert tagged[0].source.strip() == 'profile = "default"', path.name
+        assert tagged[0].source.startswith('profile = "default"\nrun_options = {}'), path.name
+        assert not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
         assert nb.metadata["kernelspec"]["name"] == pipeline.KERNEL_NAME, path.name
         assert all("papermill" not in c.metadata for c in nb.cells), path.name
 
@@ -198,47 +199,89 @@ def test_run_record_accumulates_notebooks(tmp_path, monkeypatch):
     assert record["packages"]["numpy"][0].isdigit()
 
 
-def test_a_failed_run_leaves_the_results_folder_as_it_was(tmp_path):
-    kept = tmp_path / "results"
-    (kept / "figures").mkdir(parents=True)
-    (kept / "05.json").write_text("committed run")
-    (kept / "figures" / "05-fig1.png").write_bytes(b"committed figure")
-    (kept / "06.json").write_text("another notebook's run")
-    with pytest.raises(pipeline.NotebookFailed), pipeline.restored_on_failure(kept):
-        (kept / "05.json").write_text("the failed run's results")  # saved before verifying
-        (kept / "figures" / "05-fig1.png").write_bytes(b"new figure")
-        (kept / "06.json").unlink()
-        (kept / "new.json").write_text("new")
-        (kept / "models" / "deep").mkdir(parents=True)
-        (kept / "models" / "deep" / "net.npz").write_bytes(b"weights")
-        raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
-    assert (kept / "05.json").read_text() == "committed run"
-    assert (kept / "figures" / "05-fig1.png").read_bytes() == b"committed figure"
-    assert (kept / "06.json").read_text() == "another notebook's run"
-    assert not (kept / "new.json").exists()
-    assert not (kept / "models").exists()  # new files and the folders made for them
-    with pipeline.restored_on_failure(kept):  # a run that passes keeps what it wrote
-        (kept / "05.json").write_text("a verified run")
-    assert (kept / "05.json").read_text() == "a verified run"
-    with pytest.raises(KeyboardInterrupt), pipeline.restored_on_failure(kept):
-        (kept / "05.json").write_text("interrupted")
-        raise KeyboardInterrupt
-    assert (kept / "05.json").read_text() == "a verified run"
+def _toy_run(tmp_path, monkeypatch, execute):
+    """run_all of one default-profile toy notebook with results/ and build/ in tmp_path."""
+    from helpers import results
 
-
-def test_run_all_restores_the_results_of_a_notebook_that_failed(tmp_path, monkeypatch, capsys):
-    kept = tmp_path / "results"
-    kept.mkdir()
-    (kept / "05.json").write_text("committed run")
-
-    def failing_execute(notebook, output, profile, **kwargs):
-        (kept / "05.json").write_text("unverified")
-        raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
-
-    monkeypatch.setenv("NNSVM_RESULTS_DIR", str(kept))  # the kernel saves there
-    monkeypatch.setattr(pipeline, "execute", failing_execute)
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(results, "BUILD_DIR", tmp_path / "build")
+    monkeypatch.setattr(pipeline, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(pipeline, "execute", execute)
     monkeypatch.setattr(pipeline, "stamps_path", lambda profile: tmp_path / "stamps.json")
-    notebook = make_notebook(tmp_path / "05_toy.ipynb", ["x = 1"])
-    assert pipeline.run_all("smoke", [notebook], force=True, log_output=False) == 1
-    assert (kept / "05.json").read_text() == "committed run"
-    assert "was left as it was" in capsys.readouterr().out
+    monkeypatch.setattr(pipeline, "output_path", lambda nb, profile: tmp_path / "out" / nb.name)
+    notebook = make_notebook(
+        tmp_path / "05_toy.ipynb", ['run = start_run("05_toy", profile, **run_options)']
+    )
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "05_toy.json").write_text("committed run")
+    return pipeline.run_all("default", [notebook], force=True, log_output=False)
+
+
+def test_a_failed_notebook_leaves_results_as_they_were(tmp_path, monkeypatch, capsys):
+    from helpers import results
+
+    def failing_execute(notebook, output, profile, options, **kwargs):
+        # the kernel saved its results (into build/), then its verification failed
+        results.save_results("05_toy", "default", {"acc": 0.5})
+        raise pipeline.NotebookFailed("05: cell 23 raised VerificationError")
+
+    assert _toy_run(tmp_path, monkeypatch, failing_execute) == 1
+    assert (tmp_path / "results" / "05_toy.json").read_text() == "committed run"
+    assert "results/ was left as it was" in capsys.readouterr().out
+
+
+def test_a_successful_default_run_is_promoted_into_results(tmp_path, monkeypatch):
+    from helpers import results
+
+    def passing_execute(notebook, output, profile, options, **kwargs):
+        assert options == {}  # a plain default run needs no parameters
+        results.save_results("05_toy", "default", {"acc": 0.9})
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("{}")
+
+    assert _toy_run(tmp_path, monkeypatch, passing_execute) == 0
+    assert results.load_committed("05_toy") == {"acc": 0.9}
+
+
+def test_a_stale_run_file_is_never_promoted(tmp_path, monkeypatch):
+    from helpers import results
+
+    results_build = tmp_path / "build" / "default" / "results"
+    results_build.mkdir(parents=True)
+
+    def silent_execute(notebook, output, profile, options, **kwargs):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("{}")  # ran, but saved no results
+
+    (results_build / "05_toy.json").write_text('{"notebook": "05_toy", "profile": "default"}')
+    assert _toy_run(tmp_path, monkeypatch, silent_execute) == 1
+    assert (tmp_path / "results" / "05_toy.json").read_text() == "committed run"
+    assert results.committed_path("05_toy") == tmp_path / "results" / "05_toy.json"
+
+
+def test_the_injected_cell_is_dropped_from_committed_notebooks():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("profile = 'default'", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                "run_options = {}", metadata={"tags": ["injected-parameters"]}
+            ),
+            nbformat.v4.new_code_cell("print(1)"),
+        ]
+    )
+    for i, cell in enumerate(nb.cells, 1):
+        cell.execution_count = i
+    nb.cells[2].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"})]
+    nb.cells[2].outputs[0]["execution_count"] = 3
+    pipeline.without_injected_cell(nb)
+    assert [c.execution_count for c in nb.cells] == [1, 2]
+    assert nb.cells[1].outputs[0]["execution_count"] == 2
+
+
+def test_results_name_is_read_from_the_start_run_call(tmp_path):
+    notebook = make_notebook(
+        tmp_path / "07_x.ipynb", ['run = start_run("07_experiments", profile)']
+    )
+    assert pipeline.results_name(notebook) == "07_experiments"
+    with pytest.raises(ValueError, match="no start_run"):
+        pipeline.results_name(make_notebook(tmp_path / "08_y.ipynb", ["x = 1"]))

@@ -1,4 +1,5 @@
-"""Results files: JSON only, deterministic bytes, finite numbers, per-profile folders."""
+"""Results files: JSON only, deterministic bytes, finite numbers, where runs write, and the
+pipeline's promotion of a run into results/."""
 
 import json
 
@@ -12,16 +13,16 @@ from helpers import results
 def tmp_results(tmp_path, monkeypatch):
     monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "results")
     monkeypatch.setattr(results, "BUILD_DIR", tmp_path / "build")
+    monkeypatch.setattr(results, "REPO_ROOT", tmp_path)
     return tmp_path
 
 
-def test_round_trip_and_numpy_types(tmp_results, monkeypatch):
-    monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
+def test_round_trip_and_numpy_types(tmp_results):
     path = results.save_results(
         "99_toy", "default", {"accuracy": np.float64(0.875), "counts": np.arange(3), "pair": (1, 2)}
     )
-    assert path == tmp_results / "results" / "99_toy.json"
-    doc = results.load_results("99_toy")
+    assert path == tmp_results / "build" / "default" / "results" / "99_toy.json"
+    doc = results.read_document(path)
     assert doc["profile"] == "default" and doc["notebook"] == "99_toy"
     assert doc["results"] == {"accuracy": 0.875, "counts": [0, 1, 2], "pair": [1, 2]}
 
@@ -33,32 +34,47 @@ def test_same_numbers_same_bytes(tmp_results):
     assert json.loads(first)["results"] == {"a": 2, "b": 1}
 
 
-def test_other_profiles_never_touch_committed_results(tmp_results):
-    path = results.save_results("99_toy", "smoke", {"a": 1})
-    assert path == tmp_results / "build" / "smoke" / "results" / "99_toy.json"
+def test_a_run_never_writes_the_committed_results(tmp_results):
+    for profile in ("smoke", "default"):
+        path = results.save_results("99_toy", profile, {"a": 1})
+        assert path == tmp_results / "build" / profile / "results" / "99_toy.json"
     assert not (tmp_results / "results").exists()
 
 
-def test_default_profile_outside_the_pipeline_keeps_results_untouched(tmp_results, monkeypatch):
-    monkeypatch.delenv(results.COMMIT_VARIABLE, raising=False)
-    path = results.save_results("99_toy", "default", {"a": 1})
-    assert path == tmp_results / "build" / "default" / "results" / "99_toy.json"
-    assert not (tmp_results / "results").exists()
-
-
-def test_results_dir_variable_sends_results_elsewhere(tmp_results, monkeypatch):
-    monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
-    monkeypatch.setenv(results.RESULTS_DIR_VARIABLE, str(tmp_results / "elsewhere"))
-    path = results.save_results("99_toy", "default", {"a": 1})
+def test_an_output_dir_sends_results_elsewhere(tmp_results):
+    path = results.save_results("99_toy", "default", {"a": 1}, "elsewhere")
     assert path == tmp_results / "elsewhere" / "99_toy.json"
     assert not (tmp_results / "results").exists()
 
 
-def test_nan_is_refused_and_nothing_written(tmp_results, monkeypatch):
-    monkeypatch.setenv(results.COMMIT_VARIABLE, "1")
+def test_promote_copies_a_default_run_into_results(tmp_results):
+    run_file = results.save_results("99_toy", "default", {"a": 1})
+    target = results.promote("99_toy", run_file)
+    assert target == tmp_results / "results" / "99_toy.json"
+    assert target.read_bytes() == run_file.read_bytes()
+    assert results.load_committed("99_toy") == {"a": 1}
+
+
+def test_promote_refuses_another_notebook_or_profile(tmp_results):
+    smoke = results.save_results("99_toy", "smoke", {"a": 1})
+    with pytest.raises(ValueError, match="not a default-profile run of 99_toy"):
+        results.promote("99_toy", smoke)
+    other = results.save_results("98_other", "default", {"a": 1})
+    with pytest.raises(ValueError, match="not a default-profile run of 99_toy"):
+        results.promote("99_toy", other)
+    assert not (tmp_results / "results").exists()
+
+
+def test_a_missing_committed_run_is_a_clear_error(tmp_results):
+    with pytest.raises(results.MissingResultsError, match="make run-all ACCEPT=1 creates it"):
+        results.load_committed("99_toy")
+    assert results.load_committed("99_toy", missing_ok=True) is None
+
+
+def test_nan_is_refused_and_nothing_written(tmp_results):
     with pytest.raises(ValueError, match="finite"):
         results.save_results("99_toy", "default", {"loss": float("nan")})
-    assert not list((tmp_results / "results").glob("*"))
+    assert not list((tmp_results / "build" / "default" / "results").glob("*.json"))
 
 
 def test_unknown_profile(tmp_results):

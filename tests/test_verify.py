@@ -74,51 +74,41 @@ def test_missing_and_new_values_are_failures():
     assert any(f.startswith("extra: new in the re-run") for f in failures)
 
 
-def test_check_raises_with_every_disagreement(monkeypatch, capsys):
-    monkeypatch.delenv(verify.MODE_VARIABLE, raising=False)
+def test_check_raises_with_every_disagreement(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(verify, "load_tolerances", lambda: RULES)
+    verdict_file = tmp_path / "toy.verdict.json"
     with pytest.raises(verify.VerificationError, match=r"acc: committed 0.9, re-run 0.99"):
-        verify.check("toy", "default", {**COMMITTED, "acc": 0.99}, COMMITTED)
+        verify.check(
+            "toy", "default", {**COMMITTED, "acc": 0.99}, COMMITTED, verdict_file=verdict_file
+        )
     assert "5 of 6 values agree with the committed run" in capsys.readouterr().out
+    record = json.loads(verdict_file.read_text(encoding="utf-8"))
+    assert record["notebook"] == "toy" and len(record["failures"]) == 1
 
 
 def test_report_mode_prints_instead_of_raising(monkeypatch, capsys):
-    monkeypatch.setenv(verify.MODE_VARIABLE, "report")
     monkeypatch.setattr(verify, "load_tolerances", lambda: RULES)
-    assert verify.check("toy", "default", {**COMMITTED, "acc": 0.99}, COMMITTED) is None
+    verify.check("toy", "default", {**COMMITTED, "acc": 0.99}, COMMITTED, mode="report")
     out = capsys.readouterr().out
     assert "5 of 6 values agree" in out and "  acc: committed 0.9, re-run 0.99" in out
 
 
 def test_accept_mode_makes_the_run_its_own_reference(monkeypatch, capsys):
-    monkeypatch.setenv(verify.MODE_VARIABLE, "accept")
     monkeypatch.setattr(verify, "load_tolerances", lambda: RULES)
-    verify.check("toy", "default", {**COMMITTED, "acc": 0.5}, COMMITTED)  # does not raise
+    verify.check("toy", "default", {**COMMITTED, "acc": 0.5}, COMMITTED, mode="accept")
     assert "All 6 values agree" in capsys.readouterr().out
 
 
-def test_unknown_mode_is_an_error(monkeypatch):
-    monkeypatch.setenv(verify.MODE_VARIABLE, "lenient")
-    with pytest.raises(ValueError, match="NNSVM_VERIFY must be one of"):
-        verify.check("toy", "default", COMMITTED, COMMITTED)
-
-
 def test_other_profiles_have_nothing_to_verify_against(capsys):
-    assert verify.load_reference("03_scratch_nn", "smoke") is None
     verify.check("03_scratch_nn", "smoke", {"a": 1}, None)
     assert "nothing to verify against" in capsys.readouterr().out
 
 
-def test_missing_reference_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.delenv(verify.MODE_VARIABLE, raising=False)
-    monkeypatch.setattr(verify, "RESULTS_DIR", tmp_path)
-    with pytest.raises(verify.VerificationError, match="no committed run to verify against"):
-        verify.load_reference("99_toy", "default")
-
-
 def test_approx_marks_a_trained_number():
-    assert verify.approx(0.91304) == "≈0.9130"
-    assert verify.approx_format(".2f")(1.0) == "≈1.00"
+    from helpers import formatting
+
+    assert formatting.approx(0.91304) == "≈0.9130"
+    assert formatting.approx_format(".2f")(1.0) == "≈1.00"
 
 
 # -------------------------------------------------- the committed runs and tolerances

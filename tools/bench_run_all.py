@@ -5,7 +5,7 @@ in the same session, once per engine of :mod:`helpers.parallel`, back to back (w
 engine goes first alternates from notebook to notebook, so a slow spell of the machine
 does not always hit the same one):
 
-* *serial* (``NNSVM_TASKS=serial``): every task in the notebook's kernel, one after the
+* *serial* (the run option ``tasks="serial"``): every task in the notebook's kernel, one after the
   other, with the BLAS threads the machine gives it: how the notebooks ran before they
   had tasks.
 * *parallel* (the default engine): the tasks on local processes, one BLAS thread each:
@@ -22,27 +22,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from helpers import parallel, verify
+from helpers import parallel
 from helpers.paths import BUILD_DIR, relative
 from helpers.profiles import get_profile
-from helpers.results import RESULTS_DIR_VARIABLE
 from tools import pipeline
 from tools.tolerances import blas_record
 from tools.verify import read_verdicts
 
 OUT_DIR = BUILD_DIR / "bench-run-all"
 ENGINES = ("serial", "parallel")
-#: What each engine sets in the kernel's environment.
-ENGINE_ENV = {
-    "serial": {parallel.ENGINE_VARIABLE: "serial"},
-    "parallel": {parallel.ENGINE_VARIABLE: "processes"},
-}
+#: The task engine of each run (the run option ``tasks``, :mod:`helpers.run`).
+ENGINE_TASKS = {"serial": "serial", "parallel": "processes"}
 #: How many of each run's slowest cells the table names.
 SLOWEST_CELLS = 3
 
@@ -52,13 +47,12 @@ def engine_order(index: int) -> tuple[str, str]:
     return ENGINES if index % 2 == 0 else ENGINES[::-1]
 
 
-def engine_env(engine: str, out: Path) -> dict[str, str]:
-    """The kernel environment of one engine's runs, writing only under ``out``."""
+def engine_options(engine: str, out: Path) -> dict[str, str]:
+    """The run options of one engine's runs, writing only under ``out``."""
     return {
-        **ENGINE_ENV[engine],
-        RESULTS_DIR_VARIABLE: str(out / engine / "results"),
-        verify.MODE_VARIABLE: "report",
-        verify.VERDICT_LOG_VARIABLE: str(out / engine / "verdicts.jsonl"),
+        "tasks": ENGINE_TASKS[engine],
+        "output_dir": str(out / engine / "results"),
+        "verify": "report",
     }
 
 
@@ -99,13 +93,13 @@ def slowest_cells(durations: Sequence[float], notebook: Path, n: int = SLOWEST_C
 def run(notebooks: Sequence[Path], profile: str, out: Path = OUT_DIR) -> list[dict]:
     """Run every notebook under both engines; one row per notebook."""
     for engine in ENGINES:  # this run's verdicts only, not an earlier run's
-        Path(engine_env(engine, out)[verify.VERDICT_LOG_VARIABLE]).unlink(missing_ok=True)
+        for stale in Path(engine_options(engine, out)["output_dir"]).glob("*.json"):
+            stale.unlink()
     rows = []
     for index, notebook in enumerate(notebooks):
         row: dict = {"notebook": notebook.name}
         for engine in engine_order(index):
-            env = engine_env(engine, out)
-            Path(env[RESULTS_DIR_VARIABLE]).mkdir(parents=True, exist_ok=True)
+            options = engine_options(engine, out)
             target = out / engine / "notebooks" / notebook.name
             print(f"[{notebook.name}] {engine} ...", flush=True)
             start = time.perf_counter()
@@ -113,9 +107,9 @@ def run(notebooks: Sequence[Path], profile: str, out: Path = OUT_DIR) -> list[di
                 notebook,
                 target,
                 profile,
+                options,
                 failed_dir=out / engine / "failed",
                 log_output=False,
-                env=env,
             )
             seconds = time.perf_counter() - start
             print(f"[{notebook.name}] {engine} done in {seconds:.1f} s", flush=True)
@@ -128,7 +122,7 @@ def run(notebooks: Sequence[Path], profile: str, out: Path = OUT_DIR) -> list[di
         row["speedup"] = round(serial_s / parallel_s, 2) if parallel_s > 0 else None
         rows.append(row)
     for engine in ENGINES:
-        verdicts = read_verdicts(Path(engine_env(engine, out)[verify.VERDICT_LOG_VARIABLE]))
+        verdicts = read_verdicts(Path(engine_options(engine, out)["output_dir"]))
         for row in rows:
             row[engine]["verdict"] = verdict_text(verdict_of(row["notebook"], verdicts))
     return rows
@@ -180,8 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(
             f"unset {parallel.SCHEDULER_VARIABLE}: this compares serial and local parallel runs"
         )
-    if os.environ.get(parallel.ENGINE_VARIABLE, "").strip():
-        parser.error(f"unset {parallel.ENGINE_VARIABLE}: this sets it for each run")
     notebooks = pipeline._resolve(args.notebooks) if args.notebooks else pipeline.list_notebooks()
     machine = pipeline.environment_record()
     print(

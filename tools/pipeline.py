@@ -304,7 +304,7 @@ def results_name(notebook: Path) -> str:
             match = RESULTS_NAME.search(cell.source)
             if match:
                 return match.group(1)
-    raise ValueError(f"{relative(notebook)} has no start_run(\"<name>\", ...) call")
+    raise ValueError(f'{relative(notebook)} has no start_run("<name>", ...) call')
 
 
 def without_injected_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -456,6 +456,10 @@ def run_all(
             failures.append(notebook.name)
             continue
         if profile == "default":
+            if not run_file.is_file():
+                print(f"{head}: FAILED\n  it saved no {relative(run_file)}", flush=True)
+                failures.append(notebook.name)
+                continue
             promote(name, run_file)
         wall_time = time.perf_counter() - start
         stamps[notebook.name] = stamp

@@ -6,9 +6,14 @@ outputs as text (trained digits masked, see ``.nbval-sanitize.cfg``) and, in eac
 notebook's last cell, every result exactly, numerically or within its measured tolerance
 (``helpers/verify.py``, ``results/tolerances.json``).
 
-``make verify-matrix`` does the same under other BLAS thread counts and without NumPy's
-AVX paths, one nbval run each, and prints a table. It is slow (one full re-execution per
-variant) and not part of ``make test``. OPENBLAS_CORETYPE is never changed.
+``make verify-matrix`` does the same under other BLAS thread counts, other OpenBLAS kernel
+families (``OPENBLAS_CORETYPE``) and without NumPy's AVX paths, one nbval run each, and
+prints a table. It is slow (one full re-execution per variant) and not part of ``make
+test``. Outside the matrix, OPENBLAS_CORETYPE is never set or changed.
+
+nbval executes the committed notebooks as they are (no parameters), so each run writes
+its results and verdicts into ``build/default/results/`` (:mod:`helpers.run`): the
+verdicts are read from there.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -23,13 +29,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
-from helpers.results import RESULTS_DIR_VARIABLE
-from helpers.verify import VERDICT_LOG_VARIABLE, load_tolerances
+from helpers.results import run_dir
+from helpers.verify import load_tolerances
 from tools.pipeline import environment_record
 from tools.tolerances import VARIANTS, blas_record, variant_dir
 
 VERIFY_DIR = BUILD_DIR / "verify"
-MATRIX_VARIANTS = ("threads-1", "threads-4", "numpy-no-avx")
+MATRIX_VARIANTS = (
+    "threads-1",
+    "threads-4",
+    "numpy-no-avx",
+    "openblas-sandybridge",
+    "openblas-nehalem",
+)
+#: where nbval's runs of the committed notebooks write their results and verdicts
+RUN_RESULTS = run_dir("default")
 NBVAL_ARGS = (
     "-m",
     "pytest",
@@ -78,26 +92,32 @@ def machine_lines(env: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def run_nbval(
-    env: Mapping[str, str], log: Path, verbose: bool = True, notebooks: Sequence[str] = ()
-) -> int:
-    """nbval on the committed notebooks under ``env``; verdicts appended to ``log``."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.unlink(missing_ok=True)
+def run_nbval(env: Mapping[str, str], verbose: bool = True, notebooks: Sequence[str] = ()) -> int:
+    """nbval on the committed notebooks under ``env``; their verdicts land in
+    :data:`RUN_RESULTS` (cleared first, so every verdict read afterwards is this run's)."""
+    RUN_RESULTS.mkdir(parents=True, exist_ok=True)
+    for stale in RUN_RESULTS.glob("*.json"):
+        stale.unlink()
     targets = [str(p) for p in notebooks] or [relative(NOTEBOOKS_DIR)]
     command = [sys.executable, *NBVAL_ARGS, *(["-v"] if verbose else ["-q"]), *targets]
-    full_env = {**os.environ, **env, VERDICT_LOG_VARIABLE: str(log)}
-    return subprocess.run(command, cwd=REPO_ROOT, env=full_env).returncode
+    return subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **env}).returncode
 
 
-def read_verdicts(log: Path) -> dict[str, dict]:
-    if not log.is_file():
-        return {}
+def read_verdicts(folder: Path = RUN_RESULTS) -> dict[str, dict]:
+    """``{notebook: {"counts", "failures"}}`` from the verdict files of the last run."""
     verdicts = {}
-    for line in log.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
+    for path in sorted(folder.glob("*.verdict.json")):
+        entry = json.loads(path.read_text(encoding="utf-8"))
         verdicts[entry["notebook"]] = entry
     return verdicts
+
+
+def keep_results(target: Path) -> None:
+    """Copy the last run's results files (not its verdicts) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in RUN_RESULTS.glob("*.json"):
+        if not path.name.endswith(".verdict.json"):
+            shutil.copyfile(path, target / path.name)
 
 
 def summary_lines(verdicts: Mapping[str, dict]) -> list[str]:
@@ -128,10 +148,9 @@ def verify(
         f"value compared exactly",
         flush=True,
     )
-    log = VERIFY_DIR / "verdicts.jsonl"
-    code = run_nbval(env, log, verbose=verbose, notebooks=notebooks)
+    code = run_nbval(env, verbose=verbose, notebooks=notebooks)
     print("\nWhat the notebooks' verification cells compared against the committed run:")
-    print("\n".join(summary_lines(read_verdicts(log))))
+    print("\n".join(summary_lines(read_verdicts())))
     print(
         "Outputs compared as text by nbval: every cell's, except the digits after '≈' "
         "(trained numbers, compared in the table above)."
@@ -143,17 +162,13 @@ def verify(
 def matrix(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     results = []
     for variant in variants:
-        # the run's results are kept where `make tolerances` looks for this variant's
-        env = {
-            **VARIANTS[variant]["env"],
-            RESULTS_DIR_VARIABLE: str(variant_dir(variant) / "results"),
-        }
+        env = dict(VARIANTS[variant]["env"])
         print(f"== {variant}: {VARIANTS[variant]['about']}", flush=True)
         print("\n".join(machine_lines(env)), flush=True)
-        log = VERIFY_DIR / f"verdicts-{variant}.jsonl"
         start = time.perf_counter()
-        code = run_nbval(env, log, verbose=False)
-        verdicts = read_verdicts(log)
+        code = run_nbval(env, verbose=False)
+        verdicts = read_verdicts()
+        keep_results(variant_dir(variant) / "results")  # where `make tolerances` looks
         results.append((variant, code, verdicts, time.perf_counter() - start))
     print("\n| variant | environment | nbval | verification cells | time |")
     print("|---|---|---|---|---|")
