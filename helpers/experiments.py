@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers import formatting as fmt
 from helpers import verify
 from helpers.data import Splits
 from helpers.scratch_nn import ScratchMLP
@@ -332,7 +333,7 @@ def mean_std_frame(
     return pd.DataFrame(
         {
             metric: [
-                f"{verify.approx(m, specs[metric])} ± {verify.approx(s, specs[metric])}"
+                f"{fmt.approx(m, specs[metric])} ± {fmt.approx(s, specs[metric])}"
                 for m, s in zip(summary[(metric, "mean")], summary[(metric, "std")], strict=True)
             ]
             for metric in metrics
