@@ -364,8 +364,8 @@ def test_one_bottleneck_task_on_tiny_data():
     splits = tiny_splits(n_train=80, n_test=40)
     result = sweep.train_bottleneck(
         8,
-        seeds.BOTTLENECK_AUTOENCODER_SEED,
-        seeds.BOTTLENECK_CLASSIFIER_SEED,
+        seeds.AUTOENCODER_SEED,
+        seeds.FEATURE_CLASSIFIER_SEED,
         2,
         2,
         X_train=splits.X_train,

@@ -49,12 +49,12 @@ def test_activation_classifier_settings():
     assert (model.solver, model.batch_size, model.learning_rate_init) == ("adam", 128, 2e-5)
     assert isinstance(model.random_state, np.random.RandomState)
     with pytest.raises(ValueError, match="unknown activation"):
-        mlp_study.activation_classifier("softplus")
+        mlp_study.activation_classifier("softplus", seed=0)
 
 
 def test_activation_study_is_deterministic_and_independent_of_n_jobs(small_data):
-    serial = mlp_study.run_activation_study(small_data, 3, ("relu", "identity"), n_jobs=1)
-    parallel = mlp_study.run_activation_study(small_data, 3, ("relu", "identity"), n_jobs=2)
+    serial = mlp_study.run_activation_study(small_data, 3, ("relu", "identity"), seed=0, n_jobs=1)
+    parallel = mlp_study.run_activation_study(small_data, 3, ("relu", "identity"), seed=0, n_jobs=2)
     assert list(serial) == ["relu", "identity"]
     for name in serial:
         pd.testing.assert_frame_equal(serial[name], parallel[name])
@@ -67,14 +67,14 @@ def test_activation_study_is_deterministic_and_independent_of_n_jobs(small_data)
 
 def test_activation_study_needs_all_splits(small_data):
     with pytest.raises(ValueError, match="lacks"):
-        mlp_study.run_activation_study({"train": small_data["train"]}, 1)
+        mlp_study.run_activation_study({"train": small_data["train"]}, 1, seed=0)
 
 
 def test_compare_epoch_mechanisms_shows_the_adam_restart(small_data):
     X, y = small_data["train"]  # 240 samples: 2 batches of 128 per epoch
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the helper must not let its warnings escape
-        table = mlp_study.compare_epoch_mechanisms(X, y, n_calls=3)
+        table = mlp_study.compare_epoch_mechanisms(X, y, n_calls=3, seed=0)
     refit, incremental = table.iloc[0], table.iloc[1]
     assert refit["adam_steps"] == 2 and incremental["adam_steps"] == 6
     assert refit["steps_if_continuous"] == incremental["steps_if_continuous"] == 6
@@ -219,8 +219,8 @@ def test_grid_search_runs_seeded_and_silences_only_convergence_warnings(small_da
     y = np.concatenate([small_data["train"][1], small_data["validation"][1]])
     searches = []
     for _ in range(2):
-        search = mlp_study.make_grid_search(n_folds=2, n_epochs=2, n_jobs=1)
-        assert search.cv.shuffle and search.estimator.random_state == mlp_study.ESTIMATOR_SEED
+        search = mlp_study.make_grid_search(n_folds=2, n_epochs=2, seed=0, cv_seed=0, n_jobs=1)
+        assert search.cv.shuffle and search.estimator.random_state == 0
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # any warning that escapes fails the test
             mlp_study.fit_silencing_convergence_warnings(search, X, y)
@@ -236,10 +236,12 @@ def test_grid_search_runs_seeded_and_silences_only_convergence_warnings(small_da
 def test_score_candidates_reproduces_the_full_search_rows(small_data):
     X = np.concatenate([small_data["train"][0], small_data["validation"][0]])
     y = np.concatenate([small_data["train"][1], small_data["validation"][1]])
-    full = mlp_study.make_grid_search(n_folds=2, n_epochs=3, n_jobs=1)
+    full = mlp_study.make_grid_search(n_folds=2, n_epochs=3, seed=0, cv_seed=0, n_jobs=1)
     mlp_study.fit_silencing_convergence_warnings(full, X, y)
     table = mlp_study.grid_results_table(full.cv_results_)
-    subset = mlp_study.score_candidates([13, 4], X, y, n_folds=2, n_epochs=3, n_jobs=1)
+    subset = mlp_study.score_candidates(
+        [13, 4], X, y, n_folds=2, n_epochs=3, seed=0, cv_seed=0, n_jobs=1
+    )
     assert list(subset.index) == [13, 4]
     expected = table.loc[[13, 4]].drop(columns="rank")
     pd.testing.assert_frame_equal(subset, expected, check_names=False)

@@ -123,7 +123,7 @@ def test_activation_study_on_dask_equals_local(cluster, monkeypatch, small_data,
         monkeypatch, mlp_study.run_activation_study, small_data, 2, ("relu", "tanh"), n_jobs=2
     )
     capfd.readouterr()
-    on_dask = mlp_study.run_activation_study(small_data, 2, ("relu", "tanh"))
+    on_dask = mlp_study.run_activation_study(small_data, 2, ("relu", "tanh"), seed=0)
     # nothing printed: a notebook's outputs are the same on a cluster (nbval compares them)
     assert "[dask]" not in "".join(capfd.readouterr())
     assert list(on_dask) == ["relu", "tanh"]
@@ -138,7 +138,9 @@ def test_grid_search_on_dask_equals_local_and_ships_no_data(cluster, monkeypatch
     cluster.recorder.tasks.clear()
     local = _locally(monkeypatch, mlp_study.score_candidates, [4, 14], X, y, n_folds=2, n_epochs=2)
     with caplog.at_level(logging.INFO, logger="helpers.parallel"):
-        on_dask = mlp_study.score_candidates([4, 14], X, y, n_folds=2, n_epochs=2)
+        on_dask = mlp_study.score_candidates(
+            [4, 14], X, y, n_folds=2, n_epochs=2, seed=0, cv_seed=0
+        )
     pd.testing.assert_frame_equal(on_dask, local, check_exact=True)
     # scikit-learn's fits ran on the cluster, referencing the scattered X ...
     fits = {

@@ -53,10 +53,21 @@ def test_seeds_are_settings():
     assert not tolerances.is_setting("configs/relu/random/test_accuracy")
 
 
-def test_every_variant_is_described_and_none_changes_the_blas_kernel():
+def test_every_variant_is_described_and_only_kernel_families_set_the_kernel():
     for name, info in tolerances.VARIANTS.items():
-        assert info["about"] and (info["env"] or info["recorded_from"]), name
-        assert "OPENBLAS_CORETYPE" not in info["env"]
+        what = info.get("env") or info.get("options") or info.get("recorded_from")
+        assert info["about"] and what, name
+        assert ("OPENBLAS_CORETYPE" in info.get("env", {})) == name.startswith("openblas-"), name
+        assert tolerances.variant_kind(name) == ("seed" if name.startswith("seed-") else "machine")
+
+
+def test_a_variant_needing_a_cpu_feature_runs_only_where_the_cpu_has_it(monkeypatch):
+    monkeypatch.setattr(tolerances, "cpu_has", lambda flag: False)
+    assert not tolerances.runnable("openblas-skylakex")
+    assert tolerances.runnable("openblas-nehalem")
+    assert tolerances.measure("openblas-skylakex") == 0  # skipped, said, not failed
+    monkeypatch.setattr(tolerances, "cpu_has", lambda flag: flag == "avx512f")
+    assert tolerances.runnable("openblas-skylakex")
 
 
 def test_a_conclusion_another_seed_decides_otherwise_allows_both(tmp_path, monkeypatch):
@@ -169,3 +180,40 @@ def test_a_recorded_commit_the_checkout_lacks_is_an_error_not_a_skip(tmp_path, m
     with pytest.raises(SystemExit, match="784335a, which this checkout does not have"):
         tolerances.copy_recorded("previous-host")
     assert not (tmp_path / "measured" / "previous-host" / "results").exists()
+
+
+def test_the_summary_shows_seed_moves_apart_from_machine_moves(tmp_path, monkeypatch):
+    import json
+
+    committed = tmp_path / "99_toy.json"
+    committed.write_text(json.dumps({"results": {"acc": 0.9, "best": "adam", "loss": 0.3}}))
+    monkeypatch.setattr(tolerances, "committed_path", lambda notebook: committed)
+    document = {
+        "method": "test",
+        "variants": {
+            "threads-1": {"env": {"OPENBLAS_NUM_THREADS": "1"}, "kind": "machine", "about": "t"},
+            "seed-1": {"options": {"seed_offset": 1}, "kind": "seed", "about": "s"},
+        },
+        "notebooks": {
+            "99_toy": {
+                "acc": {
+                    "kind": "abs",
+                    "tolerance": 0.02,
+                    "moves": {"threads-1": 0.001, "seed-1": 0.01},
+                    "peer_median_move": 0.002,
+                },
+                "loss": {
+                    "kind": "abs",
+                    "tolerance": 0.1,
+                    "moves": {"threads-1": 0.05, "seed-1": 0.01},
+                    "peer_median_move": 0.002,
+                },
+                "best": {"kind": "one_of", "values": ["adam", "sgd"], "moved_in": ["seed-1"]},
+            }
+        },
+    }
+    text = tolerances.summary_markdown(document)
+    assert "*Machines:*" in text and "*Seeds:*" in text
+    assert "| `acc` | 0.9 | 0.001 | 0.01 | 0.002 | ± 0.02 | seeds |" in text
+    assert "| `loss` | 0.3 | 0.05 | 0.01 | 0.002 | ± 0.1 | machine |" in text
+    assert "| `best` | 'adam' | - | moved | - | one of `adam`, `sgd` | seeds |" in text

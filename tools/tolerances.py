@@ -420,6 +420,10 @@ def add_conclusion_rules(rules: dict[str, dict]) -> None:
             rules.setdefault(notebook, {})[path] = rule
 
 
+#: What set a tolerance, in TOLERANCES.md's words.
+BECAUSE = {"machine": "machine", "seed": "seeds", "peers": "peers"}
+
+
 def _setting(info: Mapping) -> str:
     parts = [f"{k}={v}" for k, v in info.get("env", {}).items()]
     parts += [f"{k}={v}" for k, v in info.get("options", {}).items()]
@@ -489,7 +493,7 @@ def summary_markdown(document: Mapping) -> str:
                 cells = [f"{m:.3g}" if m is not None else "-" for m in largest.values()]
                 peers = rule["peer_median_move"]
                 own = {k: m or 0.0 for k, m in largest.items()}
-                because = max(("peers", peers), *own.items(), key=lambda kv: kv[1])[0]
+                because = BECAUSE[max(("peers", peers), *own.items(), key=lambda kv: kv[1])[0]]
                 lines.append(
                     f"| `{leaf}` | {shown!r} | {cells[0]} | {cells[1]} | {peers:.3g} | "
                     f"± {rule['tolerance']:.3g} | {because} |"
@@ -498,7 +502,7 @@ def summary_markdown(document: Mapping) -> str:
                 moved = {kinds.get(v, "machine") for v in rule["moved_in"]}
                 cells = ["moved" if k in moved else "-" for k in ("machine", "seed")]
                 allowed = "one of " + ", ".join(f"`{value}`" for value in rule["values"])
-                because = " and ".join(sorted(moved)) or "-"
+                because = " and ".join(BECAUSE[kind] for kind in sorted(moved)) or "-"
                 lines.append(
                     f"| `{leaf}` | {shown!r} | {cells[0]} | {cells[1]} | - | {allowed} | "
                     f"{because} |"
