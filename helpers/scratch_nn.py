@@ -41,9 +41,11 @@ Initialisations (the original's definitions; ``fan_in`` = rows of the matrix)::
 Biases: the original draws every bias vector with the *same* rule as the weights,
 called with ``fan_in = 1`` (so ``U(-sqrt 6, sqrt 6)``/``N(0, 2)`` for relu/leaky_relu,
 ``U(-1, 1)``/``N(0, 1)`` otherwise, zeros for ``zero``); ``bias_init="as_weights"`` (the
-default) keeps that, ``bias_init="zero"`` starts every bias at 0. Draws come from one
-``numpy.random.Generator`` in the original's order ``W_1, b_1, W_2, b_2, ...``, made when
-the network is initialised (in ``fit``), never in the constructor.
+default) keeps that, ``bias_init="zero"`` draws the biases the same way and then sets
+every bias to 0, so both consume the generator alike and share every weight and epoch
+shuffle. Draws come from one ``numpy.random.Generator`` in the original's order
+``W_1, b_1, W_2, b_2, ...``, made when the network is initialised (in ``fit``), never in
+the constructor.
 
 :class:`ScratchMLP` trains and predicts on a fast path that computes the same numbers
 with fused, preallocated BLAS kernels: :mod:`helpers.scratch_kernels`, whose docstring
@@ -417,7 +419,9 @@ class ScratchMLP:
     epochs : passes over the training set in :meth:`fit`
     batch_size : rows per SGD step (the last batch of an epoch may be smaller)
     bias_init : ``"as_weights"`` (the original: the weight rule with ``fan_in = 1``) or
-        ``"zero"``
+        ``"zero"``, which draws the biases exactly as ``"as_weights"`` does and then sets
+        them to 0: for one ``random_state`` both give the same weight matrices and the
+        same epoch shuffles, and differ only in the biases.
     shuffle : reshuffle the training rows every epoch (the original kept one fixed order)
     early_stopping : stop when the validation loss has not improved for ``patience``
         epochs and restore the best epoch's weights (off by default)
@@ -559,17 +563,21 @@ class ScratchMLP:
         return self
 
     def _initial_parameters(self, rng: np.random.Generator):
-        """Draw ``(weights, biases)`` from ``rng`` in the order ``W_1, b_1, W_2, b_2, ...``
-        (the biases only with ``bias_init="as_weights"``)."""
+        """Draw ``(weights, biases)`` from ``rng`` in the order ``W_1, b_1, W_2, b_2, ...``.
+
+        The biases are always drawn with the weight rule at ``fan_in = 1``;
+        ``bias_init="zero"`` then sets them to 0, so the generator moves on exactly as
+        with ``"as_weights"``.
+        """
         init = INITIALISATIONS[self.weight_init]
         dtype = np.dtype(self.dtype)
         weights, biases = [], []
         for fan_in, fan_out in self._shapes():
             weights.append(np.ascontiguousarray(init(fan_in, fan_out, self.activation, rng, dtype)))
-            if self.bias_init == "as_weights":
-                biases.append(init(1, fan_out, self.activation, rng, dtype).ravel())
-            else:
-                biases.append(np.zeros(fan_out, dtype=dtype))
+            bias = init(1, fan_out, self.activation, rng, dtype).ravel()
+            if self.bias_init == "zero":
+                bias = np.zeros_like(bias)
+            biases.append(bias)
         return weights, biases
 
     def _is_initialized(self) -> bool:

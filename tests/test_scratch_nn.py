@@ -132,6 +132,33 @@ def test_biases_drawn_like_weights_with_fan_in_one():
     assert all(not b.any() for b in model.biases)
 
 
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("init", sorted(nn.INITIALISATIONS))
+def test_zero_biases_share_the_weights_and_shuffles_of_the_drawn_ones(name, init):
+    """bias_init="zero" draws the biases as "as_weights" does, then zeroes them: same
+    weight matrices, same generator state after initialisation, so the same batches."""
+    rngs = {bias_init: np.random.default_rng(17) for bias_init in nn.BIAS_INITS}
+    models = {
+        bias_init: ScratchMLP(name, init, bias_init=bias_init, random_state=rng).initialize()
+        for bias_init, rng in rngs.items()
+    }
+    drawn, zero = models["as_weights"], models["zero"]
+    for a, b in zip(drawn.weights, zero.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert all(not b.any() for b in zero.biases)
+    assert all(b.any() for b in drawn.biases) == (init != "zero")
+    assert rngs["as_weights"].bit_generator.state == rngs["zero"].bit_generator.state
+    # and training draws the same epoch orders from there
+    X, y = small_data(50, n_inputs=784, n_classes=10)
+    for model in models.values():
+        model.warm_start = True
+        model.epochs, model.batch_size = 2, 16
+        model.fit(X, y)
+    assert rngs["as_weights"].bit_generator.state == rngs["zero"].bit_generator.state
+    orders = [rng.permutation(50) for rng in rngs.values()]
+    np.testing.assert_array_equal(*orders)
+
+
 def test_fixed_seed_reproduces_identical_weights():
     a = ScratchMLP("tanh", "normal", random_state=123).initialize()
     b = ScratchMLP("tanh", "normal", random_state=123).initialize()

@@ -141,6 +141,28 @@ def test_original_zero_runs_need_learning_rate_0_002():
     assert abs(other["train_loss"][9] - scratch_original.ORIGINAL_ZERO_INIT_LOSSES[10][0]) > 1e-6
 
 
+def test_the_zero_bias_run_shares_the_weights_and_batches_of_the_original_bias_run():
+    splits = tiny_splits()
+    kwargs = dict(configs=("relu/normal",), log_every=0, stream=io.StringIO())
+    models = {
+        bias_init: study.run_study(splits, 2, bias_init=bias_init, **kwargs)["relu/normal"].model
+        for bias_init in ("as_weights", "zero")
+    }
+    # the same draws for the weights and the same epoch shuffles: the configuration's
+    # generator ends in the same state
+    states = [model._rng.bit_generator.state for model in models.values()]
+    assert states[0] == states[1]
+    assert not np.array_equal(models["zero"].weights[0], models["as_weights"].weights[0])
+    # initial_statistics starts from the same draws: only the biases differ
+    X, y = splits.X_train[:20], splits.y_train[:20]
+    tables = {b: study.initial_statistics(X, y, bias_init=b) for b in ("as_weights", "zero")}
+    # He weights give z_1 a spread near 1; the N(0, 2) biases add theirs
+    spread = {b: table.loc["relu/normal", "z spread, layer 1"] for b, table in tables.items()}
+    assert spread["zero"] < spread["as_weights"]
+    for key in ("relu/zero", "sigmoid/zero"):  # zero init: nothing drawn, nothing differs
+        assert tables["zero"].loc[key].equals(tables["as_weights"].loc[key])
+
+
 def test_distinct_units_and_layer_statistics():
     X = np.random.default_rng(0).uniform(0, 1, size=(30, 784))
     y = np.arange(30) % 10
