@@ -52,7 +52,7 @@ with fused, preallocated BLAS kernels: :mod:`helpers.scratch_kernels`, whose doc
 gathers every performance note. ``tests/test_scratch_kernels.py`` checks it against the
 reference pass here, layer by layer, for every activation.
 
-Length: about 870 lines, over the ~500-line guide for modules, on purpose. This is the
+Length: about 880 lines, over the ~500-line guide for modules, on purpose. This is the
 one document a student reads to learn the network: the equations and the reference pass
 (the first ~350 lines), then the class that trains with them, in reading order. Moving
 either half to another module would send that reader to a second file, and
@@ -768,6 +768,14 @@ class ScratchMLP:
             raise ValueError("early_stopping needs validation data (X_val, y_val)")
         if not (self.warm_start and self._is_initialized()):
             self.initialize()
+        elif (self._fused.layer_sizes, self._fused.dtype) != (
+            self.layer_sizes,
+            np.dtype(self.dtype),
+        ):
+            raise ValueError(
+                "warm_start: the layer sizes or dtype changed since initialize(); "
+                "call initialize() again or set warm_start=False"
+            )
         stream = sys.stdout if stream is None else stream
         keys = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
         self.history_ = {key: [] for key in keys}

@@ -628,6 +628,9 @@ def test_fit_equals_initialize_then_a_warm_fit():
     # ... with it, fit goes on from the current weights and the generator's state
     warm.fit(X, y)
     assert warm.history_["train_loss"][0] != cold.history_["train_loss"][0]
+    warm.hidden_layer_sizes = (6, 5)
+    with pytest.raises(ValueError, match="layer sizes or dtype changed"):
+        warm.fit(X, y)
 
 
 def test_initialize_with_given_parameters_draws_nothing():
