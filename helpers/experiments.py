@@ -127,7 +127,7 @@ def train_with_checkpoints(
         learning_rate=learning_rate,
         batch_size=batch_size,
         random_state=rng,  # the model draws its weights from rng now, the batches below
-    )
+    ).initialize()
     X, y = X_train[:n_train], y_train[:n_train]
     metrics: dict[int, dict] = {}
     step = 0
@@ -151,9 +151,7 @@ def rebuild_model(result: Mapping) -> ScratchMLP:
     """The trained network of a :func:`train_with_checkpoints` result (``keep_weights``)."""
     params = dict(result["params"])
     params["dtype"] = np.dtype(params["dtype"])
-    model = ScratchMLP(**params, random_state=0)  # initial draws are overwritten below
-    model.weights, model.biases = result["weights"], result["biases"]
-    return model
+    return ScratchMLP(**params, random_state=0).initialize(result["weights"], result["biases"])
 
 
 def run(tasks: Mapping[str, tuple], splits: Splits, n_jobs: int = -1) -> dict[str, dict]:

@@ -41,15 +41,18 @@ Initialisations (the original's definitions; ``fan_in`` = rows of the matrix)::
 Biases: the original draws every bias vector with the *same* rule as the weights,
 called with ``fan_in = 1`` (so ``U(-sqrt 6, sqrt 6)``/``N(0, 2)`` for relu/leaky_relu,
 ``U(-1, 1)``/``N(0, 1)`` otherwise, zeros for ``zero``); ``bias_init="as_weights"`` (the
-default) keeps that, ``bias_init="zero"`` starts every bias at 0. Draws come from one
-``numpy.random.Generator`` in the original's order ``W_1, b_1, W_2, b_2, ...``.
+default) keeps that, ``bias_init="zero"`` draws the biases the same way and then sets
+every bias to 0, so both consume the generator alike and share every weight and epoch
+shuffle. Draws come from one ``numpy.random.Generator`` in the original's order
+``W_1, b_1, W_2, b_2, ...``, made when the network is initialised (in ``fit``), never in
+the constructor.
 
 :class:`ScratchMLP` trains and predicts on a fast path that computes the same numbers
 with fused, preallocated BLAS kernels: :mod:`helpers.scratch_kernels`, whose docstring
 gathers every performance note. ``tests/test_scratch_kernels.py`` checks it against the
 reference pass here, layer by layer, for every activation.
 
-Length: about 720 lines, over the ~500-line guide for modules, on purpose. This is the
+Length: about 880 lines, over the ~500-line guide for modules, on purpose. This is the
 one document a student reads to learn the network: the equations and the reference pass
 (the first ~350 lines), then the class that trains with them, in reading order. Moving
 either half to another module would send that reader to a second file, and
@@ -368,8 +371,43 @@ def _check_choice(name: str, value: Any, choices) -> None:
         raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(map(repr, choices))}")
 
 
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+def _dtype_name(dtype: Any) -> str:
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return repr(dtype)
+
+
+def _copy_into(params: list[np.ndarray], values, row, name: str) -> None:
+    """Copy one array per layer into the rows ``row`` of the packed ``params``."""
+    values = list(values)
+    if len(values) != len(params):
+        raise ValueError(f"need {len(params)} {name} arrays, got {len(values)}")
+    for layer, (target, value) in enumerate(zip(params, values, strict=True)):
+        value = np.asarray(value)
+        if value.shape != target[row].shape:
+            raise ValueError(
+                f"{name}[{layer}] must have shape {target[row].shape}, got {value.shape}"
+            )
+        target[row] = value
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A :class:`ScratchMLP` used before :meth:`~ScratchMLP.fit` or
+    :meth:`~ScratchMLP.initialize` gave it parameters (scikit-learn's exception of the
+    same name has the same two bases)."""
+
+
 class ScratchMLP:
     """Fully connected softmax classifier trained by mini-batch SGD (from scratch).
+
+    It follows scikit-learn's estimator convention: the constructor only stores its
+    arguments (it checks and draws nothing), :meth:`fit` checks them, initialises the
+    network and trains it.
 
     Parameters
     ----------
@@ -380,16 +418,43 @@ class ScratchMLP:
     learning_rate : SGD step size on the batch-mean gradient
     epochs : passes over the training set in :meth:`fit`
     batch_size : rows per SGD step (the last batch of an epoch may be smaller)
-    bias_init : ``"as_weights"`` (the original: the weight rule with ``fan_in = 1``) or ``"zero"``
+    bias_init : ``"as_weights"`` (the original: the weight rule with ``fan_in = 1``) or
+        ``"zero"``, which draws the biases exactly as ``"as_weights"`` does and then sets
+        them to 0: for one ``random_state`` both give the same weight matrices and the
+        same epoch shuffles, and differ only in the biases.
     shuffle : reshuffle the training rows every epoch (the original kept one fixed order)
     early_stopping : stop when the validation loss has not improved for ``patience``
         epochs and restore the best epoch's weights (off by default)
     dtype : ``numpy.float64`` (default) or ``numpy.float32``
-    random_state : seed or ``numpy.random.Generator``; draws the initial weights (now,
-        in the constructor) and then the epoch shuffles. The global NumPy seed is never used.
+    random_state : seed, ``None`` or ``numpy.random.Generator``. :meth:`initialize`
+        resolves it into the model's generator (``numpy.random.default_rng``: a
+        Generator is used as it is, not copied) and draws the initial weights from it;
+        the epoch shuffles of :meth:`fit` then continue on the same generator. The
+        global NumPy seed is never used.
+    warm_start : if true, :meth:`fit` on an initialised model continues from its
+        current weights and generator instead of initialising again (scikit-learn's
+        name and meaning).
 
-    After :meth:`fit`, ``history_`` holds per-epoch ``train_loss``, ``train_accuracy``,
-    ``val_loss``, ``val_accuracy`` (the last two only with validation data).
+    Life cycle
+    ----------
+    :meth:`fit` calls :meth:`initialize` (unless ``warm_start`` and already
+    initialised), then trains. :meth:`initialize` can also be called directly:
+
+    * ``initialize()`` draws the initial weights and biases, in the order
+      ``W_1, b_1, W_2, b_2, ...``; then ``weights``, ``biases``, :meth:`gradients`,
+      :meth:`sgd_step` and :meth:`train_epoch` work (a training loop of one's own, or
+      an inspection of the initial network);
+    * ``initialize(weights, biases)`` takes the parameters from outside and draws
+      nothing (a rebuilt or loaded network). With ``warm_start=True`` a following
+      :meth:`fit` trains from them.
+
+    So ``fit(X, y)`` equals ``initialize()`` followed by ``fit(X, y)`` with
+    ``warm_start=True``, number for number. Before either, ``weights``, ``biases`` and
+    every method that needs them raise :class:`NotFittedError`.
+
+    Attributes set by :meth:`fit` (not by :meth:`initialize`): ``history_`` (per-epoch
+    ``train_loss``, ``train_accuracy`` and, with validation data, ``val_loss``,
+    ``val_accuracy``) and ``best_epoch_`` (with ``early_stopping``, else ``None``).
     """
 
     def __init__(
@@ -409,81 +474,139 @@ class ScratchMLP:
         patience: int = 10,
         dtype=np.float64,
         random_state: int | np.random.Generator | None = 0,
+        warm_start: bool = False,
     ) -> None:
-        _check_choice("activation", activation, tuple(ACTIVATIONS))
-        _check_choice("weight_init", weight_init, tuple(INITIALISATIONS))
-        _check_choice("bias_init", bias_init, BIAS_INITS)
-        dtype = np.dtype(dtype)
-        if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise ValueError(f"dtype must be float64 or float32, got {dtype}")
-        hidden_layer_sizes = tuple(hidden_layer_sizes)
-        for name, value in (
-            ("n_inputs", n_inputs),
-            ("n_classes", n_classes),
-            ("epochs", epochs),
-            ("batch_size", batch_size),
-            ("patience", patience),
-        ):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if n_classes < 2:
-            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-        if not hidden_layer_sizes or any(
-            not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1
-            for n in hidden_layer_sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {hidden_layer_sizes!r}"
-            )
-        if not (
-            isinstance(learning_rate, (int, float))
-            and math.isfinite(learning_rate)
-            and learning_rate > 0
-        ):
-            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-        if not (
-            isinstance(random_state, np.random.Generator)
-            or random_state is None
-            or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool))
-        ):
-            raise ValueError(
-                f"random_state must be an int, None or a numpy Generator, got {random_state!r}"
-            )
         self.activation = activation
         self.weight_init = weight_init
-        self.hidden_layer_sizes = tuple(int(n) for n in hidden_layer_sizes)
-        self.n_inputs = int(n_inputs)
-        self.n_classes = int(n_classes)
-        self.learning_rate = float(learning_rate)
-        self.epochs = int(epochs)
-        self.batch_size = int(batch_size)
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.n_inputs = n_inputs
+        self.n_classes = n_classes
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
         self.bias_init = bias_init
-        self.shuffle = bool(shuffle)
-        self.early_stopping = bool(early_stopping)
-        self.patience = int(patience)
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.patience = patience
         self.dtype = dtype
-        self._rng = np.random.default_rng(random_state)
-        weights, biases = self._initial_parameters(self._rng)
-        #: one array per layer, ``(fan_in + 1, fan_out)``: the weights ``W_l`` with the
-        #: biases ``b_l`` as an extra last row, the fast path's layout (see
-        #: :mod:`helpers.scratch_kernels`); :attr:`weights` and :attr:`biases` are views.
-        self._params = [np.empty((w.shape[0] + 1, w.shape[1]), dtype=self.dtype) for w in weights]
-        self.weights, self.biases = weights, biases
-        #: the fast path: training steps, gradients and logits on ``_params``
-        self._fused = kernels.FusedMLP(self._params, activation, *ACTIVATIONS[activation])
-        self.history_: dict[str, list[float]] = {}
-        self.best_epoch_: int | None = None
+        self.random_state = random_state
+        self.warm_start = warm_start
+
+    def _validate_params(self) -> None:
+        """Raise ``ValueError`` naming the first constructor argument that is invalid."""
+        _check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        _check_choice("weight_init", self.weight_init, tuple(INITIALISATIONS))
+        _check_choice("bias_init", self.bias_init, BIAS_INITS)
+        if _dtype_name(self.dtype) not in ("float64", "float32"):
+            raise ValueError(f"dtype must be float64 or float32, got {self.dtype!r}")
+        for name in ("n_inputs", "n_classes", "epochs", "batch_size", "patience"):
+            value = getattr(self, name)
+            if not _is_positive_int(value):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.n_classes < 2:
+            raise ValueError(f"n_classes must be at least 2, got {self.n_classes}")
+        sizes = self.hidden_layer_sizes
+        if (
+            isinstance(sizes, (str, bytes))
+            or not hasattr(sizes, "__len__")
+            or not len(sizes)
+            or not all(_is_positive_int(n) for n in sizes)
+        ):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}")
+        rate = self.learning_rate
+        if not (
+            isinstance(rate, (int, float, np.floating, np.integer))
+            and not isinstance(rate, bool)
+            and math.isfinite(rate)
+            and rate > 0
+        ):
+            raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
+        seed = self.random_state
+        if not (
+            isinstance(seed, np.random.Generator)
+            or seed is None
+            or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool))
+        ):
+            raise ValueError(
+                f"random_state must be an int, None or a numpy Generator, got {seed!r}"
+            )
+
+    # -- initialisation --------------------------------------------------------------
+
+    def initialize(self, weights=None, biases=None) -> ScratchMLP:
+        """Check the arguments, resolve ``random_state`` into the model's generator and
+        set the initial parameters; returns ``self``.
+
+        Without arguments the weights and biases are drawn from that generator
+        (:meth:`_initial_parameters`); with ``weights`` and ``biases`` (one array per
+        layer, shaped as the network's) they are copied in and nothing is drawn.
+        """
+        self._validate_params()
+        if (weights is None) != (biases is None):
+            raise ValueError("give both weights and biases, or neither")
+        rng = np.random.default_rng(self.random_state)
+        if weights is None:
+            weights, biases = self._initial_parameters(rng)
+        dtype = np.dtype(self.dtype)
+        # one array per layer, (fan_in + 1, fan_out): the weights W_l with the biases b_l
+        # as an extra last row, the fast path's layout (see helpers.scratch_kernels);
+        # ``weights`` and ``biases`` are views into them
+        params = [
+            np.empty((fan_in + 1, fan_out), dtype=dtype) for fan_in, fan_out in self._shapes()
+        ]
+        _copy_into(params, weights, slice(None, -1), "weights")
+        _copy_into(params, biases, -1, "biases")
+        self._rng = rng  # draws the epoch shuffles of fit
+        self._params = params
+        # the fast path: training steps, gradients and logits on _params
+        self._fused = kernels.FusedMLP(params, self.activation, *ACTIVATIONS[self.activation])
+        return self
+
+    def _initial_parameters(self, rng: np.random.Generator):
+        """Draw ``(weights, biases)`` from ``rng`` in the order ``W_1, b_1, W_2, b_2, ...``.
+
+        The biases are always drawn with the weight rule at ``fan_in = 1``;
+        ``bias_init="zero"`` then sets them to 0, so the generator moves on exactly as
+        with ``"as_weights"``.
+        """
+        init = INITIALISATIONS[self.weight_init]
+        dtype = np.dtype(self.dtype)
+        weights, biases = [], []
+        for fan_in, fan_out in self._shapes():
+            weights.append(np.ascontiguousarray(init(fan_in, fan_out, self.activation, rng, dtype)))
+            bias = init(1, fan_out, self.activation, rng, dtype).ravel()
+            if self.bias_init == "zero":
+                bias = np.zeros_like(bias)
+            biases.append(bias)
+        return weights, biases
+
+    def _is_initialized(self) -> bool:
+        return hasattr(self, "_fused")
+
+    def _fast_path(self) -> kernels.FusedMLP:
+        """The fast path, or :class:`NotFittedError` before :meth:`initialize`."""
+        if not self._is_initialized():
+            raise NotFittedError(
+                "this ScratchMLP has no weights yet: call fit() (or initialize()) first"
+            )
+        return self._fused
 
     # -- shapes and parameters ------------------------------------------------------
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
         """``(n_inputs, *hidden_layer_sizes, n_classes)``."""
-        return (self.n_inputs, *self.hidden_layer_sizes, self.n_classes)
+        return tuple(int(n) for n in (self.n_inputs, *self.hidden_layer_sizes, self.n_classes))
+
+    def _shapes(self) -> list[tuple[int, int]]:
+        """``(fan_in, fan_out)`` of every layer's weight matrix."""
+        sizes = self.layer_sizes
+        return list(zip(sizes[:-1], sizes[1:], strict=True))
 
     @property
     def weights(self) -> list[np.ndarray]:
         """``W_l`` ``(fan_in, fan_out)`` per layer (views: in-place edits change the model)."""
+        self._fast_path()
         return [p[:-1] for p in self._params]
 
     @weights.setter
@@ -493,6 +616,7 @@ class ScratchMLP:
     @property
     def biases(self) -> list[np.ndarray]:
         """``b_l`` ``(fan_out,)`` per layer (views: in-place edits change the model)."""
+        self._fast_path()
         return [p[-1] for p in self._params]
 
     @biases.setter
@@ -500,55 +624,35 @@ class ScratchMLP:
         self._set_parameters(values, row=-1, name="biases")
 
     def _set_parameters(self, values, row, name: str) -> None:
-        values = list(values)
-        if len(values) != len(self._params):
-            raise ValueError(f"need {len(self._params)} {name} arrays, got {len(values)}")
-        for layer, (target, value) in enumerate(zip(self._params, values, strict=True)):
-            value = np.asarray(value)
-            if value.shape != target[row].shape:
-                raise ValueError(
-                    f"{name}[{layer}] must have shape {target[row].shape}, got {value.shape}"
-                )
-            target[row] = value
-
-    def _initial_parameters(self, rng: np.random.Generator):
-        init = INITIALISATIONS[self.weight_init]
-        sizes = self.layer_sizes
-        weights, biases = [], []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-            weights.append(
-                np.ascontiguousarray(init(fan_in, fan_out, self.activation, rng, self.dtype))
-            )
-            if self.bias_init == "as_weights":
-                biases.append(init(1, fan_out, self.activation, rng, self.dtype).ravel())
-            else:
-                biases.append(np.zeros(fan_out, dtype=self.dtype))
-        return weights, biases
+        self._fast_path()  # NotFittedError before initialize()
+        _copy_into(self._params, values, row, name)
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-friendly), as :meth:`save` stores them."""
+        """Constructor arguments but ``random_state`` (JSON-friendly), as :meth:`save`
+        stores them."""
         return {
             "activation": self.activation,
             "weight_init": self.weight_init,
-            "hidden_layer_sizes": list(self.hidden_layer_sizes),
-            "n_inputs": self.n_inputs,
-            "n_classes": self.n_classes,
-            "learning_rate": self.learning_rate,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
+            "hidden_layer_sizes": [int(n) for n in self.hidden_layer_sizes],
+            "n_inputs": int(self.n_inputs),
+            "n_classes": int(self.n_classes),
+            "learning_rate": float(self.learning_rate),
+            "epochs": int(self.epochs),
+            "batch_size": int(self.batch_size),
             "bias_init": self.bias_init,
-            "shuffle": self.shuffle,
-            "early_stopping": self.early_stopping,
-            "patience": self.patience,
-            "dtype": self.dtype.name,
+            "shuffle": bool(self.shuffle),
+            "early_stopping": bool(self.early_stopping),
+            "patience": int(self.patience),
+            "dtype": np.dtype(self.dtype).name,
+            "warm_start": bool(self.warm_start),
         }
 
     def __repr__(self) -> str:
-        shape = " -> ".join(map(str, self.layer_sizes))
+        shape = " -> ".join(map(str, (self.n_inputs, *self.hidden_layer_sizes, self.n_classes)))
         return (
             f"ScratchMLP({shape}, activation={self.activation!r}, "
             f"weight_init={self.weight_init!r}, learning_rate={self.learning_rate}, "
-            f"batch_size={self.batch_size}, dtype={self.dtype.name})"
+            f"batch_size={self.batch_size}, dtype={_dtype_name(self.dtype)})"
         )
 
     # -- input checks ---------------------------------------------------------------
@@ -585,22 +689,26 @@ class ScratchMLP:
 
     def gradients(self, X, y) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Gradients of the mean cross-entropy on ``(X, y)``: ``(dW list, db list)`` (copies)."""
+        fused = self._fast_path()
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        grads = self._fused.gradients(kernels.with_ones_column(X), y)  # [dW_l; db_l]
+        grads = fused.gradients(kernels.with_ones_column(X), y)  # [dW_l; db_l]
         return [g[:-1].copy() for g in grads], [g[-1].copy() for g in grads]
 
     def sgd_step(self, X, y) -> None:
         """One SGD step ``theta -= learning_rate * (batch-mean gradient)`` on ``(X, y)``."""
+        fused = self._fast_path()
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        self._fused.sgd_step(kernels.with_ones_column(X), y, self.learning_rate)
+        fused.sgd_step(kernels.with_ones_column(X), y, float(self.learning_rate))
 
     # -- training -------------------------------------------------------------------
 
     def train_epoch(self, X, y, epochs: int = 1) -> None:
         """``epochs`` passes of mini-batch SGD over ``(X, y)`` (a fresh random order each
-        pass if ``shuffle``), recording nothing: what the benchmark times."""
+        pass if ``shuffle``, from the model's generator), recording nothing: what the
+        benchmark times. Continues from the current weights (see :meth:`initialize`)."""
+        self._fast_path()
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         for _ in range(epochs):
@@ -609,13 +717,13 @@ class ScratchMLP:
     def _train_epoch(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """One epoch over the checked ``X``; returns the running ``(mean loss, accuracy)``
         over its batches, each batch measured just before its own step."""
-        n, batch = X.shape[0], self.batch_size
+        n, batch, learning_rate = X.shape[0], self.batch_size, float(self.learning_rate)
         loss_sum, correct = 0.0, 0
         order = self._rng.permutation(n) if self.shuffle else None
         for start in range(0, n, batch):
             rows = order[start : start + batch] if self.shuffle else slice(start, start + batch)
             batch_loss, batch_correct = self._fused.sgd_step_on_rows(
-                X, y[rows], rows, self.learning_rate
+                X, y[rows], rows, learning_rate
             )
             loss_sum += batch_loss
             correct += batch_correct
@@ -633,8 +741,10 @@ class ScratchMLP:
         log_prefix: str = "",
         stream=None,
     ) -> ScratchMLP:
-        """Train for ``epochs`` epochs (fewer with early stopping), continuing from the
-        current weights; record per-epoch metrics in ``history_``.
+        """Check the arguments and the data, :meth:`initialize` (unless ``warm_start``
+        and already initialised, which continues from the current weights), then train
+        for ``epochs`` epochs (fewer with early stopping); record per-epoch metrics in
+        ``history_``.
 
         Validation metrics are computed on the whole validation set after each epoch.
         Train metrics: ``train_metrics="full"`` evaluates the whole training set after
@@ -644,6 +754,7 @@ class ScratchMLP:
         With ``log_every = k > 0`` a fixed-format line is printed every ``k`` epochs (to
         ``stream``, default stdout).
         """
+        self._validate_params()
         _check_choice("train_metrics", train_metrics, ("full", "running"))
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
@@ -655,6 +766,16 @@ class ScratchMLP:
             y_val = self._check_y(y_val, X_val.shape[0])
         elif self.early_stopping:
             raise ValueError("early_stopping needs validation data (X_val, y_val)")
+        if not (self.warm_start and self._is_initialized()):
+            self.initialize()
+        elif (self._fused.layer_sizes, self._fused.dtype) != (
+            self.layer_sizes,
+            np.dtype(self.dtype),
+        ):
+            raise ValueError(
+                "warm_start: the layer sizes or dtype changed since initialize(); "
+                "call initialize() again or set warm_start=False"
+            )
         stream = sys.stdout if stream is None else stream
         keys = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if has_val else [])
         self.history_ = {key: [] for key in keys}
@@ -699,28 +820,33 @@ class ScratchMLP:
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """``(mean cross-entropy, accuracy)`` on the checked ``(X, y)``."""
-        logits = self._fused.logits(X)
+        logits = self._fast_path().logits(X)
         return cross_entropy(logits, y), float(np.mean(logits.argmax(axis=1) == y))
 
     def decision_function(self, X) -> np.ndarray:
         """Logits ``z_L`` ``(n, n_classes)``."""
-        return self._fused.logits(self._check_X(X))
+        fused = self._fast_path()
+        return fused.logits(self._check_X(X))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n, n_classes)`` (row-wise softmax of the logits)."""
-        return softmax(self._fused.logits(self._check_X(X)))
+        fused = self._fast_path()
+        return softmax(fused.logits(self._check_X(X)))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class per row ``(n,)``."""
-        return self._fused.logits(self._check_X(X)).argmax(axis=1)
+        fused = self._fast_path()
+        return fused.logits(self._check_X(X)).argmax(axis=1)
 
     def score(self, X, y) -> float:
         """Accuracy on ``(X, y)``."""
+        self._fast_path()
         X = self._check_X(X)
         return self._evaluate(X, self._check_y(y, X.shape[0]))[1]
 
     def loss(self, X, y) -> float:
         """Mean cross-entropy on ``(X, y)``."""
+        self._fast_path()
         X = self._check_X(X)
         return self._evaluate(X, self._check_y(y, X.shape[0]))[0]
 
@@ -739,20 +865,19 @@ class ScratchMLP:
 
     @classmethod
     def load(cls, path: str | Path) -> ScratchMLP:
-        """Rebuild a network written by :meth:`save` (read with ``allow_pickle=False``)."""
+        """Rebuild a network written by :meth:`save` (read with ``allow_pickle=False``):
+        :meth:`initialize` with the stored weights and biases, nothing drawn."""
         with np.load(path, allow_pickle=False) as data:
             params = json.loads(str(data["params_json"]))
             params["dtype"] = np.dtype(params["dtype"])
             model = cls(**params, random_state=None)
-            n_layers = len(model.weights)
-            weights = [data[f"W{i}"] for i in range(n_layers)]
-            biases = [data[f"b{i}"] for i in range(n_layers)]
-        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
-            if w.shape != model.weights[i].shape or b.shape != model.biases[i].shape:
+            model._validate_params()
+            shapes = model._shapes()
+            weights = [data[f"W{i}"] for i in range(len(shapes))]
+            biases = [data[f"b{i}"] for i in range(len(shapes))]
+        for i, (w, b, shape) in enumerate(zip(weights, biases, shapes, strict=True)):
+            if w.shape != shape or b.shape != shape[1:]:
                 raise ValueError(
-                    f"{path}: layer {i} has shape {w.shape}/{b.shape}, expected "
-                    f"{model.weights[i].shape}/{model.biases[i].shape}"
+                    f"{path}: layer {i} has shape {w.shape}/{b.shape}, expected {shape}/{shape[1:]}"
                 )
-        model.weights = [np.ascontiguousarray(w, dtype=model.dtype) for w in weights]
-        model.biases = [np.ascontiguousarray(b, dtype=model.dtype) for b in biases]
-        return model
+        return model.initialize(weights, biases)

@@ -79,6 +79,7 @@ class OriginalAlgorithm:
 
         self.f, self.f_grad = ACTIVATIONS[activation]
         template = ScratchMLP(activation, weight_init, bias_init="as_weights", random_state=seed)
+        template.initialize()
         self.weights = template.weights
         self.biases = [b[None, :] for b in template.biases]
         self.learning_rate, self.batch_size = learning_rate, batch_size

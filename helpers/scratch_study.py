@@ -203,10 +203,10 @@ def _train_config_task(
 def _rebuild_run(key: str, payload: dict) -> StudyRun:
     params = dict(payload["params"])
     params["dtype"] = np.dtype(params["dtype"])
-    rng = np.random.Generator(np.random.PCG64(0))  # its state is replaced below
-    model = ScratchMLP(**params, random_state=rng)  # the model keeps drawing from rng
-    rng.bit_generator.state = payload["rng_state"]  # ... from where training left it
-    model.weights, model.biases = payload["weights"], payload["biases"]
+    rng = np.random.Generator(np.random.PCG64())
+    rng.bit_generator.state = payload["rng_state"]  # where training left the generator
+    model = ScratchMLP(**params, random_state=rng)  # draws go on from that state
+    model.initialize(payload["weights"], payload["biases"])  # draws nothing
     model.history_ = payload["history"]
     model.best_epoch_ = payload["best_epoch"]
     return StudyRun(key, model, payload["final"])
@@ -420,6 +420,7 @@ def initial_statistics(
         activation, weight_init = key.split("/")
         rng = np.random.Generator(np.random.PCG64(children[index]))
         model = ScratchMLP(activation, weight_init, bias_init=bias_init, random_state=rng)
+        model.initialize()
         stats = layer_statistics(model, X, y)
         top = stats["delta_rms"].iloc[-1]
         rows[key] = {

@@ -324,7 +324,7 @@ def test_saved_networks_reload_with_identical_predictions(tmp_path):
     assert ex.same_predictions(model, path, splits.X_test)
     with np.load(path, allow_pickle=False) as data:  # readable without pickle
         assert "params_json" in data
-    other = ScratchMLP("tanh", "random", random_state=1)
+    other = ScratchMLP("tanh", "random", random_state=1).initialize()
     assert not ex.same_predictions(other, path, splits.X_test)
 
 

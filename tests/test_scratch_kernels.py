@@ -30,7 +30,7 @@ def setup(name, n=40, seed=7):
     rng = np.random.default_rng(seed)
     X = rng.uniform(0.0, 1.0, size=(n, SMALL["n_inputs"]))
     y = rng.integers(0, SMALL["n_classes"], size=n).astype(np.intp)
-    model = ScratchMLP(name, "normal", random_state=3, **SMALL)
+    model = ScratchMLP(name, "normal", random_state=3, **SMALL).initialize()
     layers = nn.forward_reference(model.weights, model.biases, X, name)
     return model, X, y, layers
 
@@ -156,7 +156,7 @@ def test_batch_buffers_shapes():
 
 
 def test_fused_network_reuses_buffers_per_batch_size():
-    model = ScratchMLP("tanh", "normal", random_state=0, **SMALL)
+    model = ScratchMLP("tanh", "normal", random_state=0, **SMALL).initialize()
     fused = model._fused
     assert fused.layer_sizes == model.layer_sizes
     assert fused.buffers(5) is fused.buffers(5) and fused.buffers(5) is not fused.buffers(6)

@@ -99,7 +99,7 @@ def test_training_flops_formula():
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_fused_sgd_step_equals_gradient_then_update(name):
     X, y = small_data(24, seed=5)
-    model = ScratchMLP(name, "normal", learning_rate=0.3, random_state=2, **SMALL)
+    model = ScratchMLP(name, "normal", learning_rate=0.3, random_state=2, **SMALL).initialize()
     weights_grad, biases_grad = model.gradients(X, y)
     expected_w = [w - 0.3 * g for w, g in zip(model.weights, weights_grad, strict=True)]
     expected_b = [b - 0.3 * g for b, g in zip(model.biases, biases_grad, strict=True)]
@@ -125,17 +125,44 @@ def test_initialisations_follow_the_original():
 
 
 def test_biases_drawn_like_weights_with_fan_in_one():
-    model = ScratchMLP("relu", "random", random_state=3)
+    model = ScratchMLP("relu", "random", random_state=3).initialize()
     for b in model.biases:
         assert np.abs(b).max() <= math.sqrt(6.0) and b.std() > 0.5
-    model = ScratchMLP("sigmoid", "normal", random_state=3, bias_init="zero")
+    model = ScratchMLP("sigmoid", "normal", random_state=3, bias_init="zero").initialize()
     assert all(not b.any() for b in model.biases)
 
 
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("init", sorted(nn.INITIALISATIONS))
+def test_zero_biases_share_the_weights_and_shuffles_of_the_drawn_ones(name, init):
+    """bias_init="zero" draws the biases as "as_weights" does, then zeroes them: same
+    weight matrices, same generator state after initialisation, so the same batches."""
+    rngs = {bias_init: np.random.default_rng(17) for bias_init in nn.BIAS_INITS}
+    models = {
+        bias_init: ScratchMLP(name, init, bias_init=bias_init, random_state=rng).initialize()
+        for bias_init, rng in rngs.items()
+    }
+    drawn, zero = models["as_weights"], models["zero"]
+    for a, b in zip(drawn.weights, zero.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert all(not b.any() for b in zero.biases)
+    assert all(b.any() for b in drawn.biases) == (init != "zero")
+    assert rngs["as_weights"].bit_generator.state == rngs["zero"].bit_generator.state
+    # and training draws the same epoch orders from there
+    X, y = small_data(50, n_inputs=784, n_classes=10)
+    for model in models.values():
+        model.warm_start = True
+        model.epochs, model.batch_size = 2, 16
+        model.fit(X, y)
+    assert rngs["as_weights"].bit_generator.state == rngs["zero"].bit_generator.state
+    orders = [rng.permutation(50) for rng in rngs.values()]
+    np.testing.assert_array_equal(*orders)
+
+
 def test_fixed_seed_reproduces_identical_weights():
-    a = ScratchMLP("tanh", "normal", random_state=123)
-    b = ScratchMLP("tanh", "normal", random_state=123)
-    c = ScratchMLP("tanh", "normal", random_state=124)
+    a = ScratchMLP("tanh", "normal", random_state=123).initialize()
+    b = ScratchMLP("tanh", "normal", random_state=123).initialize()
+    c = ScratchMLP("tanh", "normal", random_state=124).initialize()
     for wa, wb in zip(a.weights + a.biases, b.weights + b.biases, strict=True):
         np.testing.assert_array_equal(wa, wb)
     assert not np.array_equal(a.weights[0], c.weights[0])
@@ -151,9 +178,9 @@ def test_fixed_seed_reproduces_identical_weights():
 
 def test_global_numpy_seed_is_not_used():
     np.random.seed(0)
-    a = ScratchMLP("relu", "normal", random_state=7).weights[0]
+    a = ScratchMLP("relu", "normal", random_state=7).initialize().weights[0]
     np.random.seed(1)
-    b = ScratchMLP("relu", "normal", random_state=7).weights[0]
+    b = ScratchMLP("relu", "normal", random_state=7).initialize().weights[0]
     np.testing.assert_array_equal(a, b)
 
 
@@ -164,7 +191,7 @@ def test_global_numpy_seed_is_not_used():
 def test_fast_path_equals_the_reference_pass(name):
     """The fused, preallocated training path computes the equations of the reference pass."""
     X, y = small_data(40, seed=7)
-    model = ScratchMLP(name, "normal", random_state=3, **SMALL)
+    model = ScratchMLP(name, "normal", random_state=3, **SMALL).initialize()
     layers = nn.forward_reference(model.weights, model.biases, X, name)
     np.testing.assert_allclose(layers[-1], model.decision_function(X), rtol=1e-12, atol=1e-12)
     ref_w, ref_b = nn.backward_reference(model.weights, layers, y, name)
@@ -180,7 +207,7 @@ def test_fast_path_equals_the_reference_pass(name):
 def test_gradient_check_central_differences(name, bias_init):
     X, y = small_data(12, seed=2)
     init = "normal" if name in nn.RELU_FAMILY else "random"
-    model = ScratchMLP(name, init, bias_init=bias_init, random_state=11, **SMALL)
+    model = ScratchMLP(name, init, bias_init=bias_init, random_state=11, **SMALL).initialize()
     # keep the sigmoid/tanh units out of deep saturation so the check is informative
     if name in ("sigmoid", "tanh"):
         model.weights = [w * 0.5 for w in model.weights]
@@ -284,7 +311,7 @@ def test_one_sgd_step_agrees_with_sklearn(ours, theirs):
         n_classes=n_classes,
         learning_rate=lr,
         random_state=8,
-    )
+    ).initialize()
     if ours != "relu":
         model.weights = [w * 0.5 for w in model.weights]
     clf = MLPClassifier(
@@ -410,8 +437,9 @@ def test_learns_a_separable_problem():
         learning_rate=0.2,
         bias_init="zero",
         random_state=0,
+        warm_start=True,  # fit trains from the scaled weights below
         **SMALL,
-    )
+    ).initialize()
     model.weights = [w * np.sqrt(1 / w.shape[0]) for w in model.weights]
     model.fit(X, y)
     assert model.history_["train_loss"][-1] < 0.5 * model.history_["train_loss"][0]
@@ -473,7 +501,7 @@ def test_save_load_roundtrip_without_pickle(tmp_path):
 
 
 def test_weights_and_biases_are_settable_views():
-    model = ScratchMLP("relu", "normal", random_state=0, **SMALL)
+    model = ScratchMLP("relu", "normal", random_state=0, **SMALL).initialize()
     model.weights[0][0, 0] = 5.0  # views: in-place edits reach the model
     model.biases[1][2] = -1.0
     assert model.weights[0][0, 0] == 5.0 and model.biases[1][2] == -1.0
@@ -505,15 +533,24 @@ def test_weights_and_biases_are_settable_views():
         (dict(n_classes=1), "n_classes"),
         (dict(dtype=np.int32), "dtype"),
         (dict(random_state="seed"), "random_state"),
+        (dict(random_state=True), "random_state"),
+        (dict(patience=0), "patience"),
     ],
 )
-def test_bad_constructor_arguments_raise(kwargs, message):
+def test_bad_arguments_are_stored_by_the_constructor_and_refused_by_fit(kwargs, message):
+    model = ScratchMLP(**kwargs)  # stores, checks nothing (scikit-learn's convention)
+    for name, value in kwargs.items():
+        assert getattr(model, name) is value
+    X, y = small_data(10, n_inputs=784, n_classes=10)
     with pytest.raises(ValueError, match=message):
-        ScratchMLP(**kwargs)
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        model.initialize()
+    assert not hasattr(model, "history_")  # a refused fit leaves no trace
 
 
 def test_bad_data_raise_clear_errors():
-    model = ScratchMLP("relu", "normal", **SMALL)
+    model = ScratchMLP("relu", "normal", **SMALL).initialize()
     X, y = small_data(10)
     with pytest.raises(ValueError, match=r"shape \(n_samples, 7\)"):
         model.predict(np.zeros((3, 784)))
@@ -531,3 +568,83 @@ def test_bad_data_raise_clear_errors():
         model.predict(np.full((2, 7), np.nan))
     with pytest.raises(ValueError, match="both X_val and y_val"):
         model.fit(X, y, X_val=X)
+
+
+# ---------------------------------------------------------------- estimator convention
+
+
+def test_the_constructor_draws_nothing_and_fit_draws_from_random_state():
+    rng = np.random.default_rng(21)
+    before = rng.bit_generator.state
+    model = ScratchMLP("tanh", "normal", epochs=2, batch_size=8, random_state=rng, **SMALL)
+    assert rng.bit_generator.state == before  # nothing drawn
+    assert model.random_state is rng  # stored as given
+    X, y = small_data(30)
+    model.fit(X, y)
+    assert rng.bit_generator.state != before  # initial weights and shuffles came from it
+    same = ScratchMLP("tanh", "normal", epochs=2, batch_size=8, random_state=None, **SMALL)
+    same.random_state = np.random.default_rng(21)
+    same.fit(X, y)
+    for a, b in zip(model.weights + model.biases, same.weights + same.biases, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda m, X, y: m.predict(X),
+        lambda m, X, y: m.predict_proba(X),
+        lambda m, X, y: m.decision_function(X),
+        lambda m, X, y: m.score(X, y),
+        lambda m, X, y: m.loss(X, y),
+        lambda m, X, y: m.gradients(X, y),
+        lambda m, X, y: m.sgd_step(X, y),
+        lambda m, X, y: m.train_epoch(X, y),
+        lambda m, X, y: m.weights,
+        lambda m, X, y: m.biases,
+        lambda m, X, y: m.save("never-written.npz"),
+    ],
+)
+def test_an_unfitted_network_says_to_call_fit(use):
+    model = ScratchMLP("relu", "normal", **SMALL)
+    X, y = small_data(10)
+    with pytest.raises(nn.NotFittedError, match=r"call fit\(\)"):
+        use(model, X, y)
+    assert not hasattr(model, "weights")  # NotFittedError is an AttributeError too
+
+
+def test_fit_equals_initialize_then_a_warm_fit():
+    X, y = small_data(40, seed=1)
+    kwargs = dict(epochs=3, batch_size=8, learning_rate=0.2, random_state=4, **SMALL)
+    cold = ScratchMLP("sigmoid", "random", **kwargs).fit(X, y)
+    warm = ScratchMLP("sigmoid", "random", warm_start=True, **kwargs).initialize()
+    warm.fit(X, y)
+    assert warm.history_ == cold.history_
+    for a, b in zip(warm.weights + warm.biases, cold.weights + cold.biases, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # without warm_start every fit starts again from the seed's initial weights ...
+    again = cold.fit(X, y)
+    assert again.history_ == warm.history_
+    # ... with it, fit goes on from the current weights and the generator's state
+    warm.fit(X, y)
+    assert warm.history_["train_loss"][0] != cold.history_["train_loss"][0]
+    warm.hidden_layer_sizes = (6, 5)
+    with pytest.raises(ValueError, match="layer sizes or dtype changed"):
+        warm.fit(X, y)
+
+
+def test_initialize_with_given_parameters_draws_nothing():
+    source = ScratchMLP("relu", "normal", random_state=9, **SMALL).initialize()
+    rng = np.random.default_rng(0)
+    before = rng.bit_generator.state
+    model = ScratchMLP("relu", "normal", random_state=rng, **SMALL)
+    assert model.initialize(source.weights, source.biases) is model
+    assert rng.bit_generator.state == before
+    for a, b in zip(model.weights + model.biases, source.weights + source.biases, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert not np.shares_memory(a, b)  # copied in
+    with pytest.raises(ValueError, match="both weights and biases"):
+        model.initialize(source.weights)
+    with pytest.raises(ValueError, match=r"weights\[1\] must have shape \(6, 5\)"):
+        model.initialize([source.weights[0]] * 4, source.biases)
+    np.testing.assert_array_equal(model.weights[1], source.weights[1])  # left as it was

@@ -141,24 +141,47 @@ def test_original_zero_runs_need_learning_rate_0_002():
     assert abs(other["train_loss"][9] - scratch_original.ORIGINAL_ZERO_INIT_LOSSES[10][0]) > 1e-6
 
 
+def test_the_zero_bias_run_shares_the_weights_and_batches_of_the_original_bias_run():
+    splits = tiny_splits()
+    kwargs = dict(configs=("relu/normal",), log_every=0, stream=io.StringIO())
+    models = {
+        bias_init: study.run_study(splits, 2, bias_init=bias_init, **kwargs)["relu/normal"].model
+        for bias_init in ("as_weights", "zero")
+    }
+    # the same draws for the weights and the same epoch shuffles: the configuration's
+    # generator ends in the same state
+    states = [model._rng.bit_generator.state for model in models.values()]
+    assert states[0] == states[1]
+    assert not np.array_equal(models["zero"].weights[0], models["as_weights"].weights[0])
+    # initial_statistics starts from the same draws: only the biases differ
+    X, y = splits.X_train[:20], splits.y_train[:20]
+    tables = {b: study.initial_statistics(X, y, bias_init=b) for b in ("as_weights", "zero")}
+    # He weights give z_1 a spread near 1; the N(0, 2) biases add theirs
+    spread = {b: table.loc["relu/normal", "z spread, layer 1"] for b, table in tables.items()}
+    assert spread["zero"] < spread["as_weights"]
+    for key in ("relu/zero", "sigmoid/zero"):  # zero init: nothing drawn, nothing differs
+        assert tables["zero"].loc[key].equals(tables["as_weights"].loc[key])
+
+
 def test_distinct_units_and_layer_statistics():
     X = np.random.default_rng(0).uniform(0, 1, size=(30, 784))
     y = np.arange(30) % 10
-    zero = ScratchMLP("sigmoid", "zero", random_state=0)
+    zero = ScratchMLP("sigmoid", "zero", random_state=0).initialize()
     assert study.distinct_units(zero) == [1, 1, 1, 1]
-    normal = ScratchMLP("relu", "normal", random_state=0)
+    normal = ScratchMLP("relu", "normal", random_state=0).initialize()
     assert study.distinct_units(normal) == [256, 128, 64, 32]
-    stats = study.layer_statistics(ScratchMLP("sigmoid", "random", random_state=0), X, y)
+    sigmoid = ScratchMLP("sigmoid", "random", random_state=0).initialize()
+    stats = study.layer_statistics(sigmoid, X, y)
     assert list(stats.index) == [1, 2, 3, 4]
     assert stats.loc[1, "saturated"] > 0.3  # +-1 weights saturate the sigmoid units
     assert (stats["mean_slope"] < 0.2).all()  # 0.25 is the unsaturated slope
     he = study.layer_statistics(
-        ScratchMLP("relu", "normal", bias_init="zero", random_state=0), X, y
+        ScratchMLP("relu", "normal", bias_init="zero", random_state=0).initialize(), X, y
     )
     assert (he["mean_slope"] > 0.3).all() and (he["mean_slope"] < 0.7).all()
     # the error signals agree with the model's own backward pass:
     # dJ/dW_1 = X^T d_1 and dJ/db_l = sum of the rows of d_l
-    model = ScratchMLP("tanh", "normal", random_state=0)
+    model = ScratchMLP("tanh", "normal", random_state=0).initialize()
     grad_w, grad_b = model.gradients(X, y)
     _, _, deltas = study.error_signals(model, X, y)
     np.testing.assert_allclose(X.T @ deltas[0], grad_w[0], rtol=1e-8, atol=1e-12)
@@ -187,6 +210,7 @@ def test_original_algorithm_equals_sgd_for_a_tiny_step():
     lr = 1e-6
     replica = scratch_original.OriginalAlgorithm("tanh", "normal", learning_rate=lr, seed=5)
     ours = ScratchMLP("tanh", "normal", learning_rate=lr, random_state=5, shuffle=False)
+    ours.initialize()
     start = [w.copy() for w in ours.weights]
     replica.train_epoch(X, y)
     ours.sgd_step(X, y)

@@ -116,6 +116,7 @@ def _timed(fn) -> float:
 
 
 def make_scratch(config: BenchConfig, dtype: str, n_inputs: int, n_classes: int) -> ScratchMLP:
+    """A :class:`ScratchMLP` of ``config``'s shape, initialised (weights drawn)."""
     return ScratchMLP(
         ACTIVATION,
         "normal",
@@ -128,7 +129,7 @@ def make_scratch(config: BenchConfig, dtype: str, n_inputs: int, n_classes: int)
         bias_init="zero",
         dtype=np.dtype(dtype),
         random_state=0,
-    )
+    ).initialize()
 
 
 def make_sklearn(config: BenchConfig):
