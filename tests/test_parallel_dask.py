@@ -120,7 +120,13 @@ def test_scratch_study_on_dask_equals_local_and_serial(cluster, monkeypatch):
 
 def test_activation_study_on_dask_equals_local(cluster, monkeypatch, small_data, capfd):
     local = _locally(
-        monkeypatch, mlp_study.run_activation_study, small_data, 2, ("relu", "tanh"), n_jobs=2
+        monkeypatch,
+        mlp_study.run_activation_study,
+        small_data,
+        2,
+        ("relu", "tanh"),
+        seed=0,
+        n_jobs=2,
     )
     capfd.readouterr()
     on_dask = mlp_study.run_activation_study(small_data, 2, ("relu", "tanh"), seed=0)
@@ -136,7 +142,17 @@ def test_grid_search_on_dask_equals_local_and_ships_no_data(cluster, monkeypatch
         n_samples=400, n_features=784, n_informative=20, n_classes=3, random_state=0
     )
     cluster.recorder.tasks.clear()
-    local = _locally(monkeypatch, mlp_study.score_candidates, [4, 14], X, y, n_folds=2, n_epochs=2)
+    local = _locally(
+        monkeypatch,
+        mlp_study.score_candidates,
+        [4, 14],
+        X,
+        y,
+        n_folds=2,
+        n_epochs=2,
+        seed=0,
+        cv_seed=0,
+    )
     with caplog.at_level(logging.INFO, logger="helpers.parallel"):
         on_dask = mlp_study.score_candidates(
             [4, 14], X, y, n_folds=2, n_epochs=2, seed=0, cv_seed=0
