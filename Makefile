@@ -55,7 +55,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP) ## create/refresh .venv from requirements.txt
 
 data: $(STAMP) ## fetch and verify the datasets the PROFILE needs
-	$(PY) -m helpers.data fetch --profile $(PROFILE)
+	$(PY) -m helpers.data fetch --profile $(PROFILE) --mirror "$${DATA_MIRROR:-}"
 
 run-all: data ## execute every notebook (incrementally) with papermill [ACCEPT=1]
 	$(PY) -m tools.pipeline run --profile $(PROFILE) $(if $(filter 1,$(ACCEPT)),--accept)

@@ -312,10 +312,9 @@ def verify_file(path: Path, spec: DatasetFile, shown_as: str | None = None) -> s
 # ------------------------------------------------------------------------------ sources
 
 
-def mirror_dirs(dataset: str) -> list[Path]:
-    """Local folders to copy from, in order: ``$DATA_MIRROR/<dataset>``, Debian's."""
+def mirror_dirs(dataset: str, mirror: str | Path | None = None) -> list[Path]:
+    """Local folders to copy from, in order: ``<mirror>/<dataset>``, Debian's."""
     dirs = []
-    mirror = os.environ.get(MIRROR_ENV)
     if mirror:
         dirs.append(Path(mirror) / dataset)
     dirs.append(DEBIAN_DIR / dataset)
@@ -360,10 +359,13 @@ def ensure_file(
     data_dir: Path = DATA_DIR,
     urls: Sequence[str] | None = None,
     timeout: float = 60.0,
+    mirror: str | Path | None = None,
 ) -> Path:
     """Return the verified path of ``data_dir/<dataset>/<filename>``, fetching it if needed.
 
-    ``urls`` overrides the dataset's official base URLs (tests use a local server).
+    Sources, first match wins: ``data_dir`` itself, ``mirror`` (a folder laid out like
+    ``<dataset>/<file>.gz``), Debian's ``dataset-fashion-mnist`` folder, the official
+    URLs (``urls`` overrides them; tests use a local server).
     """
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}: choose one of {', '.join(DATASETS)}")
@@ -381,7 +383,7 @@ def ensure_file(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        for folder in mirror_dirs(dataset):
+        for folder in mirror_dirs(dataset, mirror):
             candidate = folder / filename
             if candidate.is_file():
                 print(f"  {dataset}/{filename}: copying from {candidate}", file=sys.stderr)
@@ -509,13 +511,14 @@ def files_for_profile(profile: str) -> list[tuple[str, str]]:
     return needed
 
 
-def fetch(profile: str, data_dir: Path = DATA_DIR) -> list[Path]:
-    """Make sure every file the profile needs is in ``data_dir`` and verified."""
+def fetch(profile: str, data_dir: Path = DATA_DIR, mirror: str | Path | None = None) -> list[Path]:
+    """Make sure every file the profile needs is in ``data_dir`` and verified (copied
+    from ``mirror`` when it has them, see :func:`ensure_file`)."""
     needed = files_for_profile(profile)
     print(f"Checking {len(needed)} dataset files for profile {profile!r}", file=sys.stderr)
     paths = []
     for i, (dataset, filename) in enumerate(needed, 1):
-        path = ensure_file(dataset, filename, data_dir)
+        path = ensure_file(dataset, filename, data_dir, mirror=mirror)
         print(f"[{i}/{len(needed)}] {dataset}/{filename}: verified", file=sys.stderr)
         paths.append(path)
     return paths
@@ -537,10 +540,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     fetch_cmd = sub.add_parser("fetch", help="fetch and verify what a profile needs")
     fetch_cmd.add_argument("--profile", default="default")
+    fetch_cmd.add_argument(
+        "--mirror",
+        default="",
+        help="a folder laid out like <dataset>/<file>.gz to copy from (make passes DATA_MIRROR)",
+    )
     args = parser.parse_args(argv)
     try:
         get_profile(args.profile)
-        fetch(args.profile)
+        fetch(args.profile, mirror=args.mirror or None)
     except (DataError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -100,7 +100,6 @@ def toy(tmp_path, monkeypatch):
     mirror = tmp_path / "mirror"
     (mirror / "toy").mkdir(parents=True)
     (mirror / "toy" / spec.name).write_bytes(gz)
-    monkeypatch.setenv(data.MIRROR_ENV, str(mirror))
     monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "no-debian")
     return {"spec": spec, "gz": gz, "mirror": mirror, "data_dir": tmp_path / "data"}
 
@@ -110,7 +109,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def test_copy_from_mirror_verifies(toy):
-    path = ensure_file("toy", toy["spec"].name, toy["data_dir"])
+    path = ensure_file("toy", toy["spec"].name, toy["data_dir"], mirror=toy["mirror"])
     assert path == toy["data_dir"] / "toy" / toy["spec"].name
     assert path.read_bytes() == toy["gz"]
     assert _leftovers(toy["data_dir"] / "toy") == [toy["spec"].name]
@@ -121,14 +120,17 @@ def test_recompressed_copy_is_accepted(toy):
     other = gzip.compress(idx_bytes(IMAGES), compresslevel=1, mtime=12345)
     assert other != toy["gz"]
     (toy["mirror"] / "toy" / toy["spec"].name).write_bytes(other)
-    assert ensure_file("toy", toy["spec"].name, toy["data_dir"]).read_bytes() == other
+    assert (
+        ensure_file("toy", toy["spec"].name, toy["data_dir"], mirror=toy["mirror"]).read_bytes()
+        == other
+    )
 
 
 def test_corrupt_mirror_file_fails_and_leaves_nothing(toy):
     corrupt = gzip.compress(idx_bytes(IMAGES[::-1]), mtime=0)
     (toy["mirror"] / "toy" / toy["spec"].name).write_bytes(corrupt)
     with pytest.raises(DigestMismatchError) as info:
-        ensure_file("toy", toy["spec"].name, toy["data_dir"])
+        ensure_file("toy", toy["spec"].name, toy["data_dir"], mirror=toy["mirror"])
     message = str(info.value)
     assert toy["spec"].raw_sha256 in message  # expected digest
     assert hashlib.sha256(idx_bytes(IMAGES[::-1])).hexdigest() in message  # actual digest
@@ -141,23 +143,23 @@ def test_one_flipped_byte_in_gz_is_caught(toy):
     damaged[len(damaged) // 2] ^= 0xFF
     (toy["mirror"] / "toy" / toy["spec"].name).write_bytes(bytes(damaged))
     with pytest.raises(DigestMismatchError, match="(?s)mirror/toy/.*expected") as info:
-        ensure_file("toy", toy["spec"].name, toy["data_dir"])
+        ensure_file("toy", toy["spec"].name, toy["data_dir"], mirror=toy["mirror"])
     assert toy["spec"].raw_sha256 in str(info.value)
     assert _leftovers(toy["data_dir"] / "toy") == []
 
 
 def test_already_fetched_file_is_verified(toy):
-    target = ensure_file("toy", toy["spec"].name, toy["data_dir"])
+    target = ensure_file("toy", toy["spec"].name, toy["data_dir"], mirror=toy["mirror"])
     target.write_bytes(gzip.compress(b"\x00\x00\x08\x01" + (1).to_bytes(4, "big") + b"\x05"))
     with pytest.raises(DigestMismatchError, match="expected"):
-        ensure_file("toy", toy["spec"].name, toy["data_dir"])
+        ensure_file("toy", toy["spec"].name, toy["data_dir"], mirror=toy["mirror"])
 
 
 def test_unknown_dataset_and_file(toy):
     with pytest.raises(DataError, match="unknown dataset"):
-        ensure_file("cifar", "x.gz", toy["data_dir"])
+        ensure_file("cifar", "x.gz", toy["data_dir"], mirror=toy["mirror"])
     with pytest.raises(DataError, match="no file"):
-        ensure_file("toy", "nope.gz", toy["data_dir"])
+        ensure_file("toy", "nope.gz", toy["data_dir"], mirror=toy["mirror"])
 
 
 # ----------------------------------------------------------------- real HTTP downloads
@@ -207,7 +209,6 @@ def server(toy, monkeypatch):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.delenv(data.MIRROR_ENV)  # force the download path
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
