@@ -38,7 +38,7 @@ from helpers import formatting as fmt
 from helpers import verify
 from helpers.data import Splits
 from helpers.scratch_nn import ScratchMLP
-from helpers.scratch_study import BATCH_SIZE, CONFIG_KEYS, LEARNING_RATE
+from helpers.scratch_study import BATCH_SIZE, LEARNING_RATE, config_rng
 
 #: Step counts of the longest runs, as multiples of the base step count.
 STEP_MULTIPLES = (1, 3, 7)
@@ -56,16 +56,6 @@ EFFECT_Z = 2.0
 
 
 # ------------------------------------------------------------------------------ one run
-
-
-def config_rng(seed: int, key: str) -> np.random.Generator:
-    """The generator :func:`helpers.scratch_study.run_study` gives configuration ``key``:
-    ``PCG64(SeedSequence(seed).spawn(12)[i])``, ``i`` its position in ``CONFIG_KEYS``.
-    With the same seed a run here starts from the same weights and batch orders as there."""
-    if key not in CONFIG_KEYS:
-        raise ValueError(f"unknown configuration {key!r}: choose from {CONFIG_KEYS}")
-    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
-    return np.random.Generator(np.random.PCG64(children[CONFIG_KEYS.index(key)]))
 
 
 def steps_per_epoch(n_train: int, batch_size: int = BATCH_SIZE) -> int:

@@ -100,11 +100,10 @@ class StudyRun:
     final: dict[str, float]
 
 
-def _config_rng(seed: int, key: str) -> np.random.Generator:
-    """Configuration ``key``'s generator: ``SeedSequence(seed).spawn(12)[i]``, ``i`` its
-    position in :data:`CONFIG_KEYS` (never the position in the run)."""
-    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
-    return np.random.Generator(np.random.PCG64(children[CONFIG_KEYS.index(key)]))
+def config_rng(seed: int, key: str) -> np.random.Generator:
+    """Configuration ``key``'s generator (:func:`helpers.seeds.config_generator` over
+    :data:`CONFIG_KEYS`): the same for a key whatever runs before it or where."""
+    return seeds.config_generator(seed, CONFIG_KEYS, key)
 
 
 def _train_config(
@@ -174,7 +173,7 @@ def _train_config_task(
     arguments, weights, biases, ``history_``, the generator (drawn on by later epochs),
     the final metrics and the log lines.
     """
-    rng = _config_rng(seed, key)
+    rng = config_rng(seed, key)
     log = io.StringIO()
     run = _train_config(
         Splits(**arrays),
@@ -259,7 +258,7 @@ def run_study(
                 batch_size,
                 bias_init,
                 log_every,
-                _config_rng(seed, key),
+                config_rng(seed, key),
                 stream,
             )
             for key in configs
@@ -414,11 +413,10 @@ def initial_statistics(
     draws :func:`run_study` starts from), summarised to one row per configuration."""
     import pandas as pd
 
-    children = np.random.SeedSequence(seed).spawn(len(CONFIG_KEYS))
     rows = {}
-    for index, key in enumerate(CONFIG_KEYS):
+    for key in CONFIG_KEYS:
         activation, weight_init = key.split("/")
-        rng = np.random.Generator(np.random.PCG64(children[index]))
+        rng = config_rng(seed, key)
         model = ScratchMLP(activation, weight_init, bias_init=bias_init, random_state=rng)
         model.initialize()
         stats = layer_statistics(model, X, y)
