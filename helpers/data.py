@@ -35,7 +35,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -522,15 +522,6 @@ def fetch(profile: str, data_dir: Path = DATA_DIR, mirror: str | Path | None = N
         print(f"[{i}/{len(needed)}] {dataset}/{filename}: verified", file=sys.stderr)
         paths.append(path)
     return paths
-
-
-def verified_digests(pairs: Iterable[tuple[str, str]], data_dir: Path = DATA_DIR) -> dict:
-    """``{"dataset/file": sha256}`` of already fetched files, verifying each (for reports)."""
-    out = {}
-    for dataset, filename in pairs:
-        spec = DATASETS[dataset].files[filename]
-        out[f"{dataset}/{filename}"] = verify_file(Path(data_dir) / dataset / filename, spec)
-    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -339,21 +339,6 @@ def summarise_runs(runs: dict[str, StudyRun]) -> dict[str, dict[str, float]]:
     return {key: dict(run.final) for key, run in runs.items()}
 
 
-def learning_curve_table(
-    history: dict[str, list[float]],
-    every: int,
-    keys: Sequence[str] = ("train_loss", "val_loss", "train_accuracy", "val_accuracy"),
-):
-    """Every ``every``-th epoch of one ``history_`` as a DataFrame (rounded)."""
-    import pandas as pd
-
-    n = len(history["train_loss"])
-    epochs = sorted({e for e in range(every, n + 1, every)} | {1, n})
-    return pd.DataFrame(
-        {k: [history[k][e - 1] for e in epochs] for k in keys}, index=pd.Index(epochs, name="epoch")
-    ).round(4)
-
-
 # --------------------------------------------------------------------------- diagnostics
 
 
@@ -448,6 +433,3 @@ def distinct_units(model: ScratchMLP, rtol: float = 1e-12) -> list[int]:
                 representatives.append(unit)
         counts.append(len(representatives))
     return counts
-
-
-Log = Callable[[str], None]
