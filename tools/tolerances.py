@@ -12,8 +12,8 @@ notebooks at the default profile under *variants* of the machine and of the seed
   perturbation of the starting point and chaotic runs amplify it as far as another seed
   would. So a re-run with one of the measured offsets is accepted by construction; a
   seed outside the measured set is not (``make regressions`` shows one failing);
-* the committed runs of this repository's earlier hosts, read from git (``previous-host``,
-  ``earlier-host``; not re-run): other CPUs, whose BLAS kernels may round differently.
+* committed runs made on other CPUs, read from git (``previous-host``, ``earlier-host``;
+  not re-run): other CPUs, whose BLAS kernels may round differently.
 
 Each variant's notebooks run with papermill into ``build/tolerances/<variant>/`` and
 write their results there (the run option ``output_dir``), never into ``results/``. ``derive``
@@ -82,25 +82,21 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "seed-1": {"options": {"seed_offset": 1}, "kind": "seed", "about": "every training seed + 1"},
     "seed-2": {"options": {"seed_offset": 2}, "kind": "seed", "about": "every training seed + 2"},
     "seed-3": {"options": {"seed_offset": 3}, "kind": "seed", "about": "every training seed + 3"},
-    # Not re-run but recorded: runs committed on other hosts of this repository (same
-    # pins, same 2 cores, CPUs that all report "AMD EPYC"), read from git. They are the
-    # machines a grader's run most resembles. A variant reveals only the SIMD paths of the
-    # CPU it runs on: measured on the host of 784335a, numpy-no-avx moved no 05 number;
-    # on the next host (AVX-512) one 05 candidate's mean CV accuracy (two fits) moved by
-    # 0.015, beyond the tolerance measured before, and numpy-no-avx there reproduces
-    # 784335a's 05 results bit for bit.
+    # Not re-run but recorded: committed runs made on other CPUs (same pins, same 2 cores),
+    # read from git. A re-run variant reveals only the SIMD paths and kernels of the CPU
+    # it runs on; these runs carry another CPU's.
     "previous-host": {
         "env": {},
         "recorded_from": "784335a",
-        "about": "the committed run of the host before the current one (same pins and "
-        "threads, another CPU); recorded from git (784335a), not re-run",
+        "about": "a committed run made on another CPU (same pins and threads); recorded "
+        "from git (784335a), not re-run",
     },
     "earlier-host": {
         "env": {},
         "recorded_from": "3634a44",
         # notebooks whose default profile changed after that commit: not comparable
         "not_recorded": ("05_fashion_grid_search",),
-        "about": "the committed run of an earlier host; recorded from git (3634a44), not "
+        "about": "a committed run made on a third CPU; recorded from git (3634a44), not "
         "re-run; not for 05 (its default profile changed after it) nor 07 (added after it)",
     },
 }
