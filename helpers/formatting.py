@@ -2,7 +2,7 @@
 
 A trained number differs in its last digits from machine to machine (BLAS kernels,
 thread counts and SIMD paths sum in other orders), so the notebooks print it as
-``≈0.9130``. nbval's sanitizer (``.nbval-sanitize.cfg``) masks the digits after ``≈``;
+``≈0.8765``. nbval's sanitizer (``.nbval-sanitize.cfg``) masks the digits after ``≈``;
 the committed results file holds them, and :mod:`helpers.verify` compares those. A
 trained *choice* (a ranking, a best parameter) is shown as ``≈[...]`` for the same reason.
 """
