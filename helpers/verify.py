@@ -9,7 +9,7 @@ not compare trained numbers as text. Instead:
   results with the committed ``results/<notebook>.json`` (read by :func:`load_reference`
   before anything is written) and prints a verdict whose text is the same on every
   machine that agrees: counts, never the numbers;
-* trained numbers are printed with :func:`approx` (``≈0.9130``); nbval's sanitizer
+* trained numbers are printed with :func:`approx` (``≈0.8765``); nbval's sanitizer
   (``.nbval-sanitize.cfg``) masks the digits after ``≈``, so nbval still compares every
   table's layout and every exact value, and :func:`check` compares the digits.
 
