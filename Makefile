@@ -124,8 +124,9 @@ grade-reference: $(STAMP) ## the full-marks answers: build/grading/reference.tom
 grade-example: $(STAMP) ## the original's answers (from the ledger) and grade report in results/grading/
 	$(PY) -m tools.grading example
 
-student: $(STAMP) ## hand-out notebooks with exercise stubs + answers template in build/student/
+student: $(STAMP) ## the stand-alone hand-out, answers stubbed: build/student/ and build/student.zip
 	$(PY) -m tools.student
+	$(PY) -m tools.leaks build/student build/student.zip
 
 clean: ## remove build/ (keeps .venv, data/ and committed outputs)
 	rm -rf build
