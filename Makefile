@@ -40,7 +40,8 @@ run-all: export NNSVM_VERIFY := accept
 endif
 
 .PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
-	html clean grade grade-template grade-reference grade-example student cluster-demo
+	html clean grade grade-template grade-reference grade-example student autograder autograde \
+	cluster-demo
 
 help: ## list the targets
 	@echo "Usage: make <target> [PROFILE=smoke|default|full]"
@@ -127,6 +128,16 @@ grade-example: $(STAMP) ## the original's answers (from the ledger) and grade re
 student: $(STAMP) ## the stand-alone hand-out, answers stubbed: build/student/ and build/student.zip
 	$(PY) -m tools.student
 	$(PY) -m tools.leaks build/student build/student.zip
+
+autograder: $(STAMP) ## the Gradescope autograder zip (hidden tests, setup.sh, run_autograder): build/autograder.zip
+	$(PY) -m tools.autograder.build
+
+# SUBMISSION_DIR reaches Python through the environment, unexpanded, like SUBMISSION.
+autograde: export AUTOGRADE_SUBMISSION := $(value SUBMISSION_DIR)
+autograde: $(STAMP) ## autograde SUBMISSION_DIR=<folder> locally: build/autograde/results.json (+ staff report)
+	$(PY) -m tools.student >/dev/null
+	$(PY) -m tools.autograder.run --results build/autograde/results.json \
+		--student-helpers build/student/helpers --staff build/autograde/answers-staff.md
 
 clean: ## remove build/ (keeps .venv, data/ and committed outputs)
 	rm -rf build
