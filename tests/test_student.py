@@ -247,3 +247,20 @@ def test_self_check_fails_a_planted_bug_with_a_hint_and_no_answer(filled):
     assert len(failed) == 1 and failed[0].startswith(
         "FAIL   backprop.relu_grad: the convention at the kink"
     )
+
+
+def test_without_its_reveals_answer_tags_notebook_02_would_leak(handout, tmp_path):
+    folder = tmp_path / "student"
+    shutil.copytree(handout / "student", folder)
+    notebook = json.loads((REPO_ROOT / "notebooks" / "02_svm_margins.ipynb").read_text())
+    tagged = 0
+    for cell in notebook["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "reveals-answer" in tags:
+            tags.remove("reveals-answer")
+            tagged += 1
+    assert tagged >= 5
+    converted, _ = student_notebook(notebook, "02_svm_margins")
+    (folder / "notebooks" / "02_svm_margins.ipynb").write_text(json.dumps(converted))
+    found = {h.needle.text for h in leaks.find_leaks([folder])}
+    assert {"(-2, -2)", "b = 3", "-2x_1 - 2x_2 + 3"} <= found

@@ -11,6 +11,8 @@ The needles are every reference answer, taken from the sources the grader uses:
   would only teach the test to be ignored. Each 2-vector answer is also searched as
   text, ``(-2, -2)``; the other small answers (b = 3) are kept out by the
   ``reveals-answer`` cell tags, which the tests check;
+* each SVM problem's ``b = 3`` and its hyperplane, ``-2x1 - 2x2 + 3`` and
+  ``-2x_1 - 2x_2 + 3`` (the notebooks' LaTeX);
 * every line of every solution region (``# BEGIN SOLUTION`` .. ``# END SOLUTION``) of
   the reference helpers, stripped, at least 12 characters long, that is not part of any
   line outside the regions (a ``return out`` is not a leak).
@@ -121,13 +123,32 @@ def _outside_regions(text: str) -> list[str]:
     return keep
 
 
+def svm_needles(values: dict) -> list[Needle]:
+    """Each SVM problem's ``b = ...`` and hyperplane as the notebooks write them."""
+    from helpers.svm_checks import hyperplane_text
+
+    needles = []
+    for problem in (1, 2):
+        base = f"svm.problem{problem}"
+        if f"{base}.w" not in values or f"{base}.b" not in values:
+            continue
+        w, b = values[f"{base}.w"], Fraction(values[f"{base}.b"])
+        plain = hyperplane_text(w, b).removesuffix(" = 0")
+        latex = plain.replace("x1", "x_1").replace("x2", "x_2")
+        for text in (f"b = {b}", plain, latex):
+            needles.append(Needle(text, f"{base}: w = {list(map(str, w))}, b = {b}"))
+    return needles
+
+
 def reference_needles() -> list[Needle]:
     """Every needle of this repository's reference answers and solution regions."""
     from tools.grading.reference import load_reference
 
     reference = load_reference()
-    return number_needles(reference.values) + region_needles(
-        HELPERS_DIR / name for name in EXERCISE_HELPERS
+    return (
+        number_needles(reference.values)
+        + svm_needles(reference.values)
+        + region_needles(HELPERS_DIR / name for name in EXERCISE_HELPERS)
     )
 
 
