@@ -70,10 +70,12 @@ BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 #: The helper files students write (their marked regions are the exercises).
 EXERCISE_HELPERS = ("backprop.py", "svm.py", "scratch_nn.py")
-#: Helper files kept out of the hand-out: they hold or read reference answers.
-HANDOUT_HELPERS_EXCLUDED = {
-    "ledger.toml": "the original submission's numbers and the verdict on each",
-}
+#: Helper files kept out of the hand-out, and why.
+HANDOUT_HELPERS_EXCLUDED: dict[str, str] = {}
+#: Ledger sections (``# ===... NN`` blocks of helpers/ledger.toml) left out of the
+#: hand-out's ledger: the original's hand-worked answers, right ones included. The other
+#: sections (the original's experiment numbers, which notebooks 03-07 import) stay.
+LEDGER_WITHHELD = ("01", "02")
 #: Files copied from tools/handout/ into the hand-out's root, verbatim.
 HANDOUT_FILES = ("README.md", "Makefile", "selfcheck.py")
 REMOVED_CODE = "# (Removed from the hand-out: this cell shows a graded answer.)\n"
@@ -234,11 +236,35 @@ def write_helpers(out_dir: Path, helpers_dir: Path = HELPERS_DIR) -> list[str]:
             continue
         text = path.read_text(encoding="utf-8")
         name = f"helpers/{path.name}"
+        if path.name == "ledger.toml":
+            text = handout_ledger(text)
         stripped, regions = strip_solutions(text, name) if path.suffix == ".py" else (text, 0)
         atomic_write_text(inside(target_dir, path.name), stripped)
         if regions:
             lines.append(f"wrote {name} ({regions} solution region(s) stubbed)")
     return lines
+
+
+def handout_ledger(text: str) -> str:
+    """helpers/ledger.toml without the sections of :data:`LEDGER_WITHHELD`.
+
+    The ledger's sections start with a ``# ====...==== NN`` line; a withheld section
+    runs to the next such line. Refuses a ledger without those markers rather than
+    copying it whole.
+    """
+    out, keep, seen = [], True, set()
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip()
+        if stripped.startswith("# ====") and stripped[-2:].isdigit():
+            number = stripped[-2:]
+            seen.add(number)
+            keep = number not in LEDGER_WITHHELD
+        if keep:
+            out.append(line)
+    missing = set(LEDGER_WITHHELD) - seen
+    if missing:
+        raise MarkerError(f"helpers/ledger.toml: no section marker for {sorted(missing)}")
+    return "".join(out)
 
 
 def write_student_version(notebooks: list[Path], out_dir: Path = STUDENT_DIR) -> list[str]:
