@@ -35,10 +35,11 @@ Every output, execution count, attachment and papermill record is dropped.
 
 **What the hand-out holds** (``build/student/`` and ``build/student.zip``): its own
 README, Makefile (``make venv``, ``make data``, ``make check``), ``requirements.txt``
-(the repository's pins), the helpers package with the solution regions stubbed
-(``HANDOUT_HELPERS_EXCLUDED`` lists what is left out and why), the notebooks, the
+(the repository's pins), the helpers package with the solution regions stubbed and
+the ledger without its hand-worked sections (``LEDGER_WITHHELD``), the notebooks, the
 self-checks (``selfcheck.py``, from ``tools/handout/``) and the answers template. It
-holds no ``results/``, no ledger, no theory write-ups and no outputs; a test
+holds no ``results/``, no theory write-ups and no outputs; its Makefile sets
+``NNSVM_VERIFY=accept`` (each notebook's own run is its reference); a test
 (``tests/test_student.py``) searches every file of it and of the zip for every
 reference answer.
 """
