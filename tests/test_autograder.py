@@ -231,3 +231,23 @@ def test_autograder_zip_has_the_gradescope_files(tmp_path):
     assert {"setup.sh", "run_autograder", "tools/autograder/hidden_tests.py"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert "student_helpers/scratch_nn.py" in names and "results/02_svm_margins.json" in names
+
+
+def test_theory_feedback_in_results_json_never_states_an_expected_value(handout_helpers, tmp_path):
+    reference = load_reference()
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    text = reference_toml(reference)
+    y_pred = reference.values["backprop.sample1.y_pred"]
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("y_pred = "))
+    lines[index] = "y_pred = 0.1111"
+    (submission / "answers.toml").write_text("\n".join(lines) + "\n")
+    results = grade_submission(submission, handout_helpers, only=["backprop.relu"], theory=True)
+    table = next(t for t in results["tests"] if t["name"] == "answers: [backprop.sample1]")
+    assert table["score"] < table["max_score"]
+    assert "y_pred: 0/" in table["output"] and "redo this step" in table["output"]
+    everything = json.dumps(results)
+    for digits in (4, 6, 8):
+        assert f"{float(y_pred):.{digits}g}" not in everything
+    assert "helpers/backprop.py is not in the submission" in everything
