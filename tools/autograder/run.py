@@ -236,9 +236,8 @@ def theory_outcomes(answers: Path | None, staff_path: Path | None) -> list[TestO
     if staff_path is not None:
         staff_path.parent.mkdir(parents=True, exist_ok=True)
         staff_path.write_text(markdown_report(result, grader.spreads), encoding="utf-8")
-        staff_path.with_name(staff_path.stem + "-student.md").write_text(
-            student_report(result), encoding="utf-8"
-        )
+        student_name = staff_path.stem.removesuffix("-staff") + "-student.md"
+        staff_path.with_name(student_name).write_text(student_report(result), encoding="utf-8")
     outcomes = []
     for table in TABLES:
         marks = [m for m in result.marks if m.item.table == table]
