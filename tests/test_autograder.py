@@ -112,7 +112,10 @@ def test_a_planted_bug_loses_exactly_the_tests_that_cover_it(
     assert text.count(old) == 1
     (submission / "scratch_nn.py").write_text(text.replace(old, new))
     only = [t.name for t in hidden_tests() if t.module == "scratch_nn"]  # all tests of the file
-    results = grade_submission(submission, handout_helpers, only=only, theory=False)
+    staff = tmp_path / "staff" / "answers-staff.md"
+    results = grade_submission(
+        submission, handout_helpers, only=only, theory=False, staff_path=staff
+    )
     covering = {t.name for t in hidden_tests() if function in t.covers}
     assert function in covering and len(covering) >= 2
     assert _lost(results) == covering
@@ -125,6 +128,12 @@ def test_a_planted_bug_loses_exactly_the_tests_that_cover_it(
             )
         else:
             assert test["score"] == test["max_score"] == 1
+    # staff see the failing case's expected and actual values; students never do
+    staff_rows = [r for r in (staff.parent / "code-staff.md").read_text().splitlines()]
+    for name in covering:
+        row = next(r for r in staff_rows if r.startswith(f"| {name} |"))
+        assert "; expected {" in row and "; got " in row
+    assert "expected {" not in json.dumps(results)
 
 
 HOSTILE = {
@@ -211,6 +220,14 @@ def test_submission_files_found_flat_or_one_down_and_symlinks_refused(tmp_path):
     files, notes = find_submission_files(tmp_path)
     assert set(files) == {"svm.py", "answers.toml"}
     assert notes == ["backprop.py: a symlink, refused"]
+
+
+def test_hidden_tests_inside_the_readable_installation_are_refused(tmp_path):
+    from tools.autograder.sandbox import child_read_roots
+
+    assert sys.prefix in child_read_roots() or os.path.realpath(sys.prefix) in child_read_roots()
+    with pytest.raises(RuntimeError, match="lie inside the Python installation"):
+        child_read_roots(Path(sys.prefix) / "lib" / "grader")
 
 
 def test_limits_from_environment_are_checked():

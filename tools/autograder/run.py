@@ -47,6 +47,9 @@ class TestOutcome:
     max_score: float
     output: str
     visibility: str = "visible"
+    #: For the staff report only (never in results.json): the failing case's call,
+    #: inputs, expected and actual values.
+    staff: str = ""
 
     def as_gradescope(self) -> dict[str, Any]:
         return {
@@ -176,12 +179,38 @@ def score_test(
         else:
             why = _differs(want, results[index].value, test.compare)
         if why:
+            case = test.cases[index]
+            got = results[index].value if index < len(results) else None
+            staff = (
+                f"{where}: {case['call']}({_short(case['args'])}); expected {_short(want)}; "
+                f"got {_short(got)}"
+            )
             return TestOutcome(
-                test.name, 0, test.points, f"0/{test.points}: {where}: {why}. Hint: {test.hint}."
+                test.name,
+                0,
+                test.points,
+                f"0/{test.points}: {where}: {why}. Hint: {test.hint}.",
+                staff=staff,
             )
     return TestOutcome(
         test.name, test.points, test.points, f"{test.points}/{test.points}: passed ({n} case(s))."
     )
+
+
+def _short(value: Any, limit: int = 400) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def code_staff_report(outcomes: list[TestOutcome]) -> str:
+    """The code tests for staff, as Markdown: every mark, and what failed, with values."""
+    lines = ["# Code tests: staff report", "", "| test | points | why | case (staff only) |"]
+    lines.append("|---|---|---|---|")
+    for o in outcomes:
+        cell = " ".join(o.staff.split()).replace("|", "\\|")
+        why = " ".join(o.output.split()).replace("|", "\\|")
+        lines.append(f"| {o.name} | {o.score:g}/{o.max_score:g} | {why} | {cell} |")
+    return "\n".join(lines) + "\n"
 
 
 def run_code_tests(
@@ -286,6 +315,11 @@ def grade_submission(
     files, notes = find_submission_files(submission)
     tests = [t for t in hidden_tests() if not only or t.name in only]
     outcomes = run_code_tests(tests, files, base_helpers, limits)
+    if staff_path is not None:
+        staff_path.parent.mkdir(parents=True, exist_ok=True)
+        staff_path.with_name("code-staff.md").write_text(
+            code_staff_report(outcomes), encoding="utf-8"
+        )
     if theory:
         outcomes += theory_outcomes(files.get(ANSWERS_NAME), staff_path)
     score = sum(o.score for o in outcomes)

@@ -85,6 +85,22 @@ def isolation_summary() -> str:
     )
 
 
+def child_read_roots(hidden: Path = HERE) -> list[str]:
+    """The folders the child may read besides its scratch folder: the Python installation.
+
+    Refuses to run when the hidden tests lie inside one of them (a grader installed
+    inside its own venv's prefix, say): the child could then read them.
+    """
+    roots = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
+    for root in roots:
+        if Path(os.path.realpath(hidden)).is_relative_to(root):
+            raise RuntimeError(
+                f"the hidden tests ({hidden}) lie inside the Python installation ({root}), "
+                "which the sandboxed child may read: install the grader elsewhere"
+            )
+    return roots
+
+
 def _limit(limits: Limits) -> None:  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -135,7 +151,7 @@ def _one_child(
     scratch: Path, module: str, tests: list[dict], limits: Limits
 ) -> tuple[dict[str, list[ChildResult]], str]:
     nonce = secrets.token_hex(16)
-    read_roots = sorted({sys.prefix, sys.base_prefix})
+    read_roots = child_read_roots()
     request = json.dumps(
         {
             "nonce": nonce,
