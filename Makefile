@@ -37,7 +37,8 @@ $(error ACCEPT must be 0 or 1)
 endif
 
 .PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
-	html clean grade grade-template grade-reference grade-example student cluster-demo
+	html clean grade grade-template grade-reference grade-example student autograder autograde \
+	cluster-demo
 
 help: ## list the targets
 	@echo "Usage: make <target> [PROFILE=smoke|default|full]"
@@ -121,8 +122,19 @@ grade-reference: $(STAMP) ## the full-marks answers: build/grading/reference.tom
 grade-example: $(STAMP) ## the original's answers (from the ledger) and grade report in results/grading/
 	$(PY) -m tools.grading example
 
-student: $(STAMP) ## hand-out notebooks with exercise stubs + answers template in build/student/
+student: $(STAMP) ## the stand-alone hand-out, answers stubbed: build/student/ and build/student.zip
 	$(PY) -m tools.student
+	$(PY) -m tools.leaks build/student build/student.zip
+
+autograder: $(STAMP) ## the Gradescope autograder zip (hidden tests, setup.sh, run_autograder): build/autograder.zip
+	$(PY) -m tools.autograder.build
+
+# SUBMISSION_DIR reaches Python through the environment, unexpanded, like SUBMISSION.
+autograde: export AUTOGRADE_SUBMISSION := $(value SUBMISSION_DIR)
+autograde: $(STAMP) ## autograde SUBMISSION_DIR=<folder> locally: build/autograde/results.json (+ staff report)
+	$(PY) -m tools.student >/dev/null
+	$(PY) -m tools.autograder.run --results build/autograde/results.json \
+		--student-helpers build/student/helpers --staff build/autograde/answers-staff.md
 
 clean: ## remove build/ (keeps .venv, data/ and committed outputs)
 	rm -rf build

@@ -82,24 +82,32 @@ class StepRecord:
 
 def relu(z: Real) -> Real:
     """ReLU: ``max(z, 0)``, keeping the number type (a Fraction stays a Fraction)."""
+    # BEGIN SOLUTION
     return z if z > 0 else type(z)(0)
+    # END SOLUTION
 
 
 def relu_grad(z: Real) -> int:
     """relu'(z): 1 for z > 0, 0 for z <= 0 (convention relu'(0) = 0, as scikit-learn)."""
+    # BEGIN SOLUTION
     return 1 if z > 0 else 0
+    # END SOLUTION
 
 
 def forward(params: Params, x: Real) -> ForwardPass:
     """Forward pass: ``z1 = w1 x + b1``, ``h = relu(z1)``, ``y_pred = w2 h + b2``."""
+    # BEGIN SOLUTION
     z1 = params.w1 * x + params.b1
     hidden = relu(z1)
     return ForwardPass(z1=z1, hidden=hidden, y_pred=params.w2 * hidden + params.b2)
+    # END SOLUTION
 
 
 def squared_error(y: Real, y_pred: Real) -> Real:
     """E = 1/2 (y - y_pred)^2 (exact when both are Fractions)."""
+    # BEGIN SOLUTION
     return (y - y_pred) ** 2 / 2
+    # END SOLUTION
 
 
 def gradients(params: Params, x: Real, y: Real) -> Gradients:
@@ -110,6 +118,7 @@ def gradients(params: Params, x: Real, y: Real) -> Gradients:
     hidden pre-activation is ``delta_hidden = delta_out * w2 * relu'(z1)``, and
     ``z1 = w1 x + b1`` gives ``dE/dw1 = delta_hidden * x``, ``dE/db1 = delta_hidden``.
     """
+    # BEGIN SOLUTION
     fwd = forward(params, x)
     delta_out = fwd.y_pred - y
     delta_hidden = delta_out * params.w2 * relu_grad(fwd.z1)
@@ -119,6 +128,7 @@ def gradients(params: Params, x: Real, y: Real) -> Gradients:
         w2=delta_out * fwd.hidden,
         b2=delta_out,
     )
+    # END SOLUTION
 
 
 def sgd_step(params: Params, x: Real, y: Real, eta: Real) -> StepRecord:
@@ -128,9 +138,11 @@ def sgd_step(params: Params, x: Real, y: Real, eta: Real) -> StepRecord:
     """
     fwd = forward(params, x)
     grads = gradients(params, x, y)
+    # BEGIN SOLUTION
     after = Params(
         **{name: getattr(params, name) - eta * getattr(grads, name) for name in PARAM_NAMES}
     )
+    # END SOLUTION
     return StepRecord(
         x=x,
         y=y,

@@ -93,34 +93,44 @@ def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     The tanh form never overflows (:math:`e^{-z}` does for :math:`z < -709`) and needs
     no branch; it is exact to rounding.
     """
+    # BEGIN SOLUTION
     out = np.multiply(z, 0.5, out=out)
     np.tanh(out, out=out)
     out += 1.0
     out *= 0.5
     return out
+    # END SOLUTION
 
 
 def sigmoid_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     r""":math:`\sigma'(z) = a (1 - a)` with :math:`a = \sigma(z)` (``out`` may be ``a``)."""
+    # BEGIN SOLUTION
     one_minus_a = np.subtract(1.0, a)
     return np.multiply(a, one_minus_a, out=out)
+    # END SOLUTION
 
 
 def tanh(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     r""":math:`\tanh(z)`."""
+    # BEGIN SOLUTION
     return np.tanh(z, out=out)
+    # END SOLUTION
 
 
 def tanh_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     r""":math:`\tanh'(z) = 1 - a^2` with :math:`a = \tanh(z)`."""
+    # BEGIN SOLUTION
     out = np.multiply(a, a, out=out)
     np.subtract(1.0, out, out=out)
     return out
+    # END SOLUTION
 
 
 def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     r""":math:`\max(z, 0)`."""
+    # BEGIN SOLUTION
     return np.maximum(z, 0.0, out=out)
+    # END SOLUTION
 
 
 def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -128,8 +138,10 @@ def relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     :math:`z > 0`)."""
     if out is None:
         out = np.empty_like(a)
+    # BEGIN SOLUTION
     np.greater(a, 0.0, out=out)  # writes 1.0 / 0.0 in a's float dtype
     return out
+    # END SOLUTION
 
 
 def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -137,11 +149,13 @@ def leaky_relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     (equal for a slope below 1)."""
     if out is None:
         out = np.empty_like(z)
+    # BEGIN SOLUTION
     if out is z:
         scaled = z * LEAKY_RELU_SLOPE
         return np.maximum(z, scaled, out=out)
     np.multiply(z, LEAKY_RELU_SLOPE, out=out)
     return np.maximum(z, out, out=out)
+    # END SOLUTION
 
 
 def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -149,10 +163,12 @@ def leaky_relu_grad(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     :math:`z > 0`)."""
     if out is None:
         out = np.empty_like(a)
+    # BEGIN SOLUTION
     np.greater(a, 0.0, out=out)
     out *= 1.0 - LEAKY_RELU_SLOPE
     out += LEAKY_RELU_SLOPE
     return out
+    # END SOLUTION
 
 
 class Activation(NamedTuple):
@@ -181,8 +197,10 @@ def init_random(
 ) -> np.ndarray:
     r""":math:`U(-r, r)` of shape ``(fan_in, fan_out)``; :math:`r = \sqrt{6/\text{fan\_in}}`
     (relu family) or 1."""
+    # BEGIN SOLUTION
     limit = math.sqrt(6.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype, copy=False)
+    # END SOLUTION
 
 
 def init_normal(
@@ -190,15 +208,19 @@ def init_normal(
 ) -> np.ndarray:
     r""":math:`N(0, s^2)` of shape ``(fan_in, fan_out)``; :math:`s = \sqrt{2/\text{fan\_in}}`
     (relu family) or 1."""
+    # BEGIN SOLUTION
     scale = math.sqrt(2.0 / fan_in) if activation in RELU_FAMILY else 1.0
     return (rng.standard_normal(size=(fan_in, fan_out)) * scale).astype(dtype, copy=False)
+    # END SOLUTION
 
 
 def init_zero(
     fan_in: int, fan_out: int, activation: str, rng: np.random.Generator, dtype=np.float64
 ) -> np.ndarray:
     """All zeros of shape ``(fan_in, fan_out)`` (draws nothing from ``rng``)."""
+    # BEGIN SOLUTION
     return np.zeros((fan_in, fan_out), dtype=dtype)
+    # END SOLUTION
 
 
 #: ``{name: init(fan_in, fan_out, activation, rng, dtype) -> (fan_in, fan_out) array}``.
@@ -273,7 +295,9 @@ def pre_activation(a_below: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndar
     ``a_below``: :math:`a_{l-1}` ``(B, n_{l-1})`` (e.g. ``X``: ``(B, 784)``),
     ``W``: ``(n_{l-1}, n_l)``, ``b``: ``(n_l,)`` (added to every row).
     """
+    # BEGIN SOLUTION
     return a_below @ W + b
+    # END SOLUTION
 
 
 def forward_reference(
@@ -301,9 +325,11 @@ def output_error(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     ``logits``: :math:`z_L` ``(B, n_L)``; ``y``: ``(B,)`` labels (:math:`Y` their one-hot
     rows).
     """
+    # BEGIN SOLUTION
     error = softmax(logits)
     error[np.arange(len(y)), y] -= 1.0
     return error / len(y)
+    # END SOLUTION
 
 
 def hidden_error(
@@ -316,7 +342,9 @@ def hidden_error(
     ``a_below``: :math:`a_{l-1} = f(z_{l-1})` ``(B, n_{l-1})``, through which
     :math:`f'(z_{l-1})` is written.
     """
+    # BEGIN SOLUTION
     return (error @ W.T) * ACTIVATIONS[activation].derivative(a_below)
+    # END SOLUTION
 
 
 def weight_gradient(a_below: np.ndarray, error: np.ndarray) -> np.ndarray:
@@ -325,13 +353,17 @@ def weight_gradient(a_below: np.ndarray, error: np.ndarray) -> np.ndarray:
     ``a_below``: :math:`a_{l-1}` ``(B, n_{l-1})``; ``error``: :math:`d_l` ``(B, n_l)``. The
     :math:`1/B` of the mean is already in :math:`d_l`.
     """
+    # BEGIN SOLUTION
     return a_below.T @ error
+    # END SOLUTION
 
 
 def bias_gradient(error: np.ndarray) -> np.ndarray:
     r""":math:`\partial J / \partial b_l = \sum_\text{rows} d_l`, ``(n_l,)``, from
     :math:`d_l` ``(B, n_l)``."""
+    # BEGIN SOLUTION
     return error.sum(axis=0)
+    # END SOLUTION
 
 
 def backward_errors(
@@ -364,6 +396,26 @@ def backward_reference(
     dW = [weight_gradient(a_below, d) for a_below, d in zip(layers[:-1], errors, strict=True)]
     db = [bias_gradient(d) for d in errors]
     return dW, db
+
+
+def sgd_update(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    dW: list[np.ndarray],
+    db: list[np.ndarray],
+    learning_rate: float,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""One plain SGD step, :math:`W_l \leftarrow W_l - \eta\,\partial J/\partial W_l` and
+    :math:`b_l \leftarrow b_l - \eta\,\partial J/\partial b_l` for every layer.
+
+    Returns new ``(weights, biases)`` lists shaped like the inputs; the inputs are not
+    modified. :class:`ScratchMLP` takes the same step on its fast path.
+    """
+    # BEGIN SOLUTION
+    new_weights = [W - learning_rate * g for W, g in zip(weights, dW, strict=True)]
+    new_biases = [b - learning_rate * g for b, g in zip(biases, db, strict=True)]
+    # END SOLUTION
+    return new_weights, new_biases
 
 
 def _check_choice(name: str, value: Any, choices) -> None:

@@ -78,17 +78,23 @@ def weight_from_alphas(
 ) -> Vector:
     """``w = sum_i alpha_i y_i x_i`` over the indices in ``alphas``."""
     dim = len(X[0])
+    # BEGIN SOLUTION
     return tuple(sum((alphas[i] * y[i] * X[i][k] for i in alphas), Fraction(0)) for k in range(dim))
+    # END SOLUTION
 
 
 def decision_value(w: Sequence, b, x: Sequence):
     """``f(x) = w . x + b``; its sign is the predicted class."""
+    # BEGIN SOLUTION
     return dot(w, x) + b
+    # END SOLUTION
 
 
 def functional_margins(X: Sequence[Vector], y: Sequence[int], w: Sequence, b) -> list:
     """``y_i (w . x_i + b)`` for every point (>= 1 for all i means feasible)."""
+    # BEGIN SOLUTION
     return [y_i * decision_value(w, b, x_i) for x_i, y_i in zip(X, y, strict=True)]
+    # END SOLUTION
 
 
 def solve_support_vector_equations(X: Sequence[Vector], y: Sequence[int], support: Sequence[int]):
@@ -100,9 +106,11 @@ def solve_support_vector_equations(X: Sequence[Vector], y: Sequence[int], suppor
     Returns ``(alphas: dict index -> Fraction, w, b)`` or ``None`` if singular.
     """
     support = list(support)
+    # BEGIN SOLUTION
     matrix = [[y[j] * dot(X[j], X[i]) for j in support] + [1] for i in support]
     matrix.append([y[j] for j in support] + [0])
     rhs = [y[i] for i in support] + [0]
+    # END SOLUTION
     solution = solve_linear_exact(matrix, rhs)
     if solution is None:
         return None
@@ -173,12 +181,16 @@ class HardMarginSolution:
     @property
     def margin_width_squared(self) -> Fraction:
         """``(2 / ||w||)^2 = 4 / ||w||^2`` (exact)."""
+        # BEGIN SOLUTION
         return 4 / self.w_norm_squared
+        # END SOLUTION
 
     @property
     def margin_width(self) -> float:
         """Distance between the two margin lines, ``2 / ||w||``."""
+        # BEGIN SOLUTION
         return 2 / sqrt(self.w_norm_squared)
+        # END SOLUTION
 
 
 @dataclass(frozen=True)
@@ -245,8 +257,10 @@ def max_margin_hyperplane(X: Sequence[Sequence], y: Sequence[int]) -> HardMargin
     labels = [int(label) for label in y]
     for candidate in candidate_support_sets(points, labels):
         if candidate.kkt is not None and candidate.kkt.optimal:
+            # BEGIN SOLUTION
             margins = functional_margins(points, labels, candidate.w, candidate.b)
             on_margin = tuple(i for i, m in enumerate(margins) if m == 1)
+            # END SOLUTION
             certificate = {i: a for i, a in candidate.alphas.items() if a > 0}
             return HardMarginSolution(
                 w=candidate.w,
@@ -288,8 +302,10 @@ def vertex_certificates(
 
 def classify(w: Sequence, b, x: Sequence) -> int:
     """Predicted class ``sign(w . x + b)``: +1, -1, or 0 exactly on the hyperplane."""
+    # BEGIN SOLUTION
     value = decision_value(w, b, x)
     return (value > 0) - (value < 0)
+    # END SOLUTION
 
 
 def sklearn_hard_margin(X: Sequence[Sequence], y: Sequence[int], C: float = 1e10):

@@ -1,7 +1,7 @@
 """Notebook 02's checks and text: exact solutions against two floating-point solvers.
 
 :mod:`helpers.svm` holds the math. This module holds what notebook 02 shows about it:
-exact numbers as text (``(-2, -2)``, ``-2x1 - 2x2 + 3 = 0``), the cross-check of an
+exact numbers as text (``(1/2, -3)``, ``x1 - 3x2 + 4 = 0``), the cross-check of an
 exact solution against scikit-learn's libsvm and SciPy's SLSQP, and the results record.
 
 A *problem* is a mapping ``{"names": [str], "X": [(x1, x2)], "y": [+1 | -1]}``.
@@ -38,12 +38,12 @@ def decimal_text(value, decimals: int = 6) -> str:
 
 
 def vector_text(values: Sequence) -> str:
-    """Exact text of a vector of Fractions: ``(-2, -2)``."""
+    """Exact text of a vector of Fractions: ``(1/2, -3)``."""
     return "(" + ", ".join(str(Fraction(v)) for v in values) + ")"
 
 
 def hyperplane_text(w: Sequence, b) -> str:
-    """``-2x1 - 2x2 + 3 = 0`` from exact ``w``, ``b`` (zero terms dropped)."""
+    """``x1 - 3x2 + 4 = 0`` from exact ``w``, ``b`` (zero terms dropped)."""
     terms = [(Fraction(c), f"x{k}") for k, c in enumerate(w, start=1)] + [(Fraction(b), "")]
     text = ""
     for coefficient, variable in terms:

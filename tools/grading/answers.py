@@ -148,15 +148,54 @@ def _parse_tolerantly(text: str) -> tuple[dict, dict[str, str]]:
     return data, broken
 
 
+_HEADER_ATTEMPT = re.compile(r"^\s*\[(?!\[)\s*([^\]\s#=]*)")
+
+
 def _chunks(text: str) -> list[tuple[int, str, str]]:
-    """Split ``text`` before each ``[table]`` header: ``(first line, header, text)``."""
+    """Split ``text`` before each ``[table]`` header: ``(first line, header, text)``.
+
+    A line that starts like a header but is not one (``[svm.problem1`` without its
+    ``]``) also starts a chunk, named as far as it can be read, so that the error costs
+    that table only and not the one before it; such a line inside an open multi-line
+    array does not. A complete header always starts a chunk (an unclosed array before
+    it is that chunk's error).
+    """
     chunks: list[tuple[int, str, list[str]]] = [(1, "", [])]
+    depth = 0  # open brackets of a multi-line array value
     for number, line in enumerate(text.splitlines(), 1):
-        match = _HEADER.match(line)
-        if match and not line.lstrip().startswith("[["):
-            chunks.append((number, ".".join(_split_key(match.group(1))), []))
+        header = None
+        if not line.lstrip().startswith("[["):
+            match = _HEADER.match(line)
+            attempt = None if match or depth else _HEADER_ATTEMPT.match(line)
+            if match:
+                header = ".".join(_split_key(match.group(1)))
+            elif attempt:
+                header = attempt.group(1) or f"<line {number}>"
+        if header is not None:
+            chunks.append((number, header, []))
+            depth = 0
+        else:
+            depth = max(0, depth + _bracket_balance(line))
         chunks[-1][2].append(line)
     return [(first, header, "\n".join(lines) + "\n") for first, header, lines in chunks]
+
+
+def _bracket_balance(line: str) -> int:
+    """``[`` minus ``]`` outside strings and comments (a rough scan, for chunking only)."""
+    balance, quote = 0, ""
+    for char in line:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char == "[":
+            balance += 1
+        elif char == "]":
+            balance -= 1
+    return balance
 
 
 def _shift_line(message: str, offset: int) -> str:

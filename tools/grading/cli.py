@@ -17,11 +17,17 @@ from pathlib import Path
 
 from helpers.paths import RESULTS_DIR, relative
 from tools.grading.answers import read_answers
-from tools.grading.files import GRADING_DIR, atomic_write_text, inside, unique_stems
+from tools.grading.files import (
+    GRADING_DIR,
+    atomic_write_text,
+    inside,
+    stem_collisions,
+    unique_stems,
+)
 from tools.grading.marking import Grade, grade
 from tools.grading.original import original_toml
 from tools.grading.reference import load_reference, reference_toml, template_toml
-from tools.grading.reports import class_csv, console_table, html_report, markdown_report
+from tools.grading.reports import _md, class_csv, console_table, html_report, markdown_report
 from tools.grading.rubric import load_rubric
 from tools.grading.tolerances import load_tolerances
 
@@ -56,28 +62,100 @@ class Grader:
 
 
 def grade_one(path: Path, out_dir: Path = GRADING_DIR) -> int:
-    """Grade one file: print the table (last line ``total: x / y``), write its reports."""
+    """Grade one file: print the table (last line ``total: x / y``), write its reports.
+
+    If ``out_dir`` already holds a report under the same name for a *different* file
+    (``José.toml`` after ``Jose.toml`` on a case- or accent-folding file system, or two
+    names that sanitise alike), the new one gets ``-2``, ``-3``... and a note says so:
+    no report is overwritten by another student's.
+    """
     grader = Grader()
     result = grader.grade_file(path)
     [stem] = unique_stems([path.name])
+    stem, note = free_stem(out_dir, stem, result.source)
     written = grader.write_reports(result, stem, out_dir)
     table = console_table(result)
     body, last = table.rstrip("\n").rsplit("\n", 1)
     print(body)
+    if note:
+        print(f"note: {note}")
     print("reports: " + ", ".join(relative(p) for p in written))
     print(last)
     return 0
 
 
+def free_stem(out_dir: Path, stem: str, source: str) -> tuple[str, str]:
+    """``stem``, or the first ``stem-N`` whose report is absent or is ``source``'s own."""
+    out_dir = Path(out_dir)
+    candidate, n = stem, 1
+    while True:
+        owner = _report_source(out_dir, candidate)
+        if owner is None or owner == _md(source):
+            break
+        n += 1
+        candidate = f"{stem}-{n}"
+    if candidate == stem:
+        return stem, ""
+    return candidate, (
+        f"{stem}.md already holds the report of {_report_source(out_dir, stem)!r}; "
+        f"this one is {candidate}.md"
+    )
+
+
+def _report_source(out_dir: Path, stem: str) -> str | None:
+    """The submission an existing ``<stem>.md`` report is about, or None if none exists."""
+    report = out_dir / f"{stem}.md"
+    if not report.is_file():
+        return None
+    first = report.read_text(encoding="utf-8").split("\n", 1)[0]
+    prefix = "# Grade report: "
+    return first[len(prefix) :] if first.startswith(prefix) else ""
+
+
+def folder_entries(folder: Path) -> tuple[list[Path], list[str]]:
+    """``(answers files to grade, one line per skipped entry)`` of a submissions folder.
+
+    Graded: regular files whose name ends in ``.toml`` in any case (``bob.TOML``), and
+    symlinks to such files that stay inside the folder. Listed as skipped: everything
+    else, with the reason (``carol.toml.txt``, a subfolder, a symlink that leaves the
+    folder, which is never followed).
+    """
+    root = folder.resolve()
+    graded, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if path.is_symlink():
+            target = path.resolve()
+            if target.parent != root:
+                skipped.append(f"{name}: a symlink leaving the folder, refused")
+                continue
+        if path.is_dir():
+            skipped.append(f"{name}: a folder, not graded (answers files only)")
+        elif not path.is_file():
+            skipped.append(f"{name}: not a regular file, skipped")
+        elif path.suffix.lower() == ".toml":
+            graded.append(path)
+        elif ".toml" in name.lower():
+            skipped.append(f"{name}: skipped, its name does not end in .toml (rename it?)")
+        else:
+            skipped.append(f"{name}: skipped, not an answers file (*.toml)")
+    return graded, skipped
+
+
 def grade_folder(folder: Path, out_dir: Path = GRADING_DIR) -> int:
     """Grade every ``*.toml`` in ``folder``: reports per file and one CSV for all."""
-    paths = sorted(p for p in folder.iterdir() if p.suffix == ".toml")
+    paths, skipped = folder_entries(folder)
+    for line in skipped:
+        print(f"note: {line}")
     if not paths:
         print(f"error: no *.toml files in {folder.name}/", file=sys.stderr)
         return 2
     grader = Grader()
     rows = []
-    for path, stem in zip(paths, unique_stems([p.name for p in paths]), strict=True):
+    names = [p.name for p in paths]
+    for line in stem_collisions(names):
+        print(f"note: {line}")
+    for path, stem in zip(paths, unique_stems(names), strict=True):
         result = grader.grade_file(path)  # never raises for a bad file
         grader.write_reports(result, stem, out_dir)
         rows.append((stem, result))
@@ -90,6 +168,7 @@ def grade_folder(folder: Path, out_dir: Path = GRADING_DIR) -> int:
     atomic_write_text(target, class_csv(rows))
     print(
         f"graded {len(rows)} submission(s); reports and {relative(target)} in {relative(out_dir)}/"
+        + (f"; {len(skipped)} entry(ies) skipped (notes above)" if skipped else "")
     )
     return 0
 

@@ -56,6 +56,14 @@ class Mark:
     expected: str
     given: str
     reason: str
+    #: The reason as a student report shows it: never the expected value. Empty: the
+    #: staff ``reason`` names no expected value and is shown as it is.
+    student_reason: str = ""
+
+    @property
+    def student_text(self) -> str:
+        """The reason for the student report (no expected value)."""
+        return self.student_reason or self.reason
 
     @property
     def earned(self) -> bool:
@@ -117,7 +125,14 @@ class _Marker:
         self.rubric = rubric
         self.spreads = spreads
 
-    def mark(self, item: Item, status: str, reason: str, expected: str | None = None) -> Mark:
+    def mark(
+        self,
+        item: Item,
+        status: str,
+        reason: str,
+        expected: str | None = None,
+        student_reason: str = "",
+    ) -> Mark:
         full = points_of(item, self.rubric)
         earned = status in ("correct", "carried forward")
         return Mark(
@@ -128,6 +143,7 @@ class _Marker:
             expected=expected or expected_text(self.reference.values[item.id]),
             given=self.answers.given.get(item.id, "—"),
             reason=reason,
+            student_reason=student_reason,
         )
 
     def unusable(self, item: Item) -> Mark | None:
@@ -156,16 +172,24 @@ class _Marker:
                 "carried forward",
                 f"error carried forward: wrong, but follows from {source} "
                 f"(gives {number_text(carried)})",
+                student_reason=f"error carried forward: wrong, but follows from {source}",
             )
         hint = (
             f"; from your own earlier values it would be {number_text(carried)}"
             if carried is not None and inputs
             else ""
         )
+        student = (
+            "not the exact value to 4 significant digits, and it does not follow from your "
+            "own earlier values either: redo this step"
+            if carried is not None and inputs
+            else "not the exact value to 4 significant digits: redo this step"
+        )
         return self.mark(
             item,
             "wrong",
             f"differs from {number_text(exact, 8)} by more than 4 significant digits{hint}",
+            student_reason=student,
         )
 
     def backprop(self) -> list[Mark]:
@@ -277,6 +301,17 @@ class _Marker:
         given, exact = self.answers.values[item.id], self.reference.values[item.id]
         if all(hand_close(g, e) for g, e in zip(given, exact, strict=True)):
             return self.mark(item, "correct", "")
+        scale = scaling_of(given, exact)
+        if scale is not None:
+            return self.mark(
+                item,
+                "wrong",
+                f"the maximum-margin w scaled by {number_text(scale)}: the right hyperplane, "
+                "but w must give y_i (w . x_i + b) = 1 on the support vectors",
+                student_reason="a multiple of the maximum-margin w: the direction is right, "
+                "the length is not; scale w (and b) so that y_i (w . x_i + b) = 1 on the "
+                "support vectors",
+            )
         return self.mark(item, "wrong", "not the maximum-margin w")
 
     def exact(self, item: Item) -> Mark:
@@ -339,6 +374,20 @@ class _Marker:
                 expected,
             )
         return self.mark(item, "wrong", "not what a correct implementation finds", expected)
+
+
+def scaling_of(given, exact) -> Fraction | None:
+    """``k`` when ``given`` is ``k * exact`` (to hand precision) for some ``k > 0``, ``k != 1``."""
+    exact = [Fraction(e) for e in exact]
+    pivot = max(range(len(exact)), key=lambda i: abs(exact[i]))
+    if exact[pivot] == 0:
+        return None
+    scale = Fraction(given[pivot]) / exact[pivot]
+    if scale <= 0 or hand_close(scale, Fraction(1)):
+        return None
+    if all(hand_close(Fraction(g), scale * e) for g, e in zip(given, exact, strict=True)):
+        return scale.limit_denominator(10**6)
+    return None
 
 
 def _item(item_id: str) -> Item:

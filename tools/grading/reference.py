@@ -266,7 +266,7 @@ def placeholder(item: Item) -> str:
 TEMPLATE_HEADER = """\
 Answers file for the neural-networks and SVM coursework (TOML).
 Uncomment each line and replace the placeholder with your answer. Numbers are plain
-TOML numbers (0.3075, not "0.3075"); accuracies are fractions 0..1, not percentages.
+TOML numbers (0.1234, not "0.1234"); accuracies are fractions 0..1, not percentages.
 Hand-worked values: give at least 4 significant digits. Any key you leave out scores 0.
 Graded with `make grade SUBMISSION=this-file.toml` (README, section Grading)."""
 

@@ -285,3 +285,53 @@ def class_csv(grades: Sequence[tuple[str, Grade]]) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------- student report
+
+#: What to look at again when an item is not earned, by section (never an answer).
+STUDENT_HINTS = {
+    "backprop": "redo the step by hand: forward pass, error, gradients, then the update "
+    "(notebook 01; helpers/backprop.py's docstring has the equations)",
+    "svm": "check every constraint y_i (w . x_i + b) >= 1 and the KKT conditions "
+    "(notebook 02; helpers/svm.py's docstring)",
+    "experiments": "re-run the notebook at the default profile and copy the value it prints",
+}
+STUDENT_COLUMNS = ("item", "your answer", "points", "reason", "hint")
+
+
+def student_report(grade: Grade) -> str:
+    """The grade report for the student, as Markdown: mark, reason and hint per item.
+
+    Unlike :func:`markdown_report` it never shows an expected value: no ``expected``
+    column, each reason is the mark's ``student_text``, and the notes on the file name
+    keys and lines only.
+    """
+    out = [
+        f"# Feedback: {_md(grade.source)}",
+        "",
+        f"**{total_line(grade)}**",
+        "",
+        "| section | points | max |",
+        "|---|---|---|",
+    ]
+    out += [f"| {t} | {points_text(p)} | {points_text(x)} |" for t, p, x in section_totals(grade)]
+    for section, title in SECTION_TITLES.items():
+        out += ["", f"## {title}"]
+        for table in (t for t in TABLES if t.startswith(section + ".")):
+            out += [
+                "",
+                f"### {TABLE_TITLES[table]}",
+                "",
+                "| " + " | ".join(STUDENT_COLUMNS) + " |",
+                "|---|---|---|---|---|",
+            ]
+            for m in (m for m in grade.marks if m.item.table == table):
+                hint = "" if m.earned else STUDENT_HINTS[section]
+                out.append(
+                    f"| {_md(m.item.key)} | {_md(m.given)} | {_points(m)} | "
+                    f"{_md(m.student_text or m.status)} | {_md(hint)} |"
+                )
+    out += ["", "## Notes on the file", ""]
+    out += [f"- {_md(n)}" for n in grade.notes] or ["None."]
+    return "\n".join(out) + "\n"
