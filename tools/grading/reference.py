@@ -22,6 +22,7 @@ from typing import Any
 
 from helpers.backprop import Params
 from helpers.paths import RESULTS_DIR
+from helpers.results import read_document
 from tools.grading.questions import (
     AUTOENCODER_ACTIVATIONS,
     BACKPROP_FORWARD,
@@ -60,8 +61,7 @@ class Reference:
 
 def load_results(notebook: str, results_dir: Path = RESULTS_DIR) -> dict:
     """The ``"results"`` payload of ``results/<notebook>.json``."""
-    path = Path(results_dir) / f"{notebook}.json"
-    return json.loads(path.read_text(encoding="utf-8"))["results"]
+    return read_document(Path(results_dir) / f"{notebook}.json")["results"]
 
 
 def lookup_path(payload: Any, path: str) -> Any:

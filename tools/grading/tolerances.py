@@ -24,17 +24,16 @@ or key falls back to :func:`default_spread` (stated in every report).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from helpers.paths import RESULTS_DIR
+from helpers.results import TOLERANCES_FILE, load_tolerances_document
 from tools.grading.questions import Item
 
-TOLERANCES_PATH = RESULTS_DIR / "tolerances.json"
+TOLERANCES_PATH = TOLERANCES_FILE
 TOLERANCES_SCHEMA = 1
 SPREAD_KINDS = ("abs", "one_of", "exact")
 
@@ -104,12 +103,12 @@ def load_tolerances(path: Path = TOLERANCES_PATH) -> dict[tuple[str, str], Sprea
     A present but malformed file is an error (it is the repository's own file).
     """
     path = Path(path)
-    if not path.exists():
-        return {}
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ToleranceFileError(f"{path.name}: not valid JSON: {exc}") from None
+        document = load_tolerances_document(path)
+    except ValueError as exc:
+        raise ToleranceFileError(str(exc)) from None
+    if not document:
+        return {}
     if not isinstance(document, dict) or document.get("schema_version") != TOLERANCES_SCHEMA:
         raise ToleranceFileError(f"{path.name}: expected schema_version {TOLERANCES_SCHEMA}")
     notebooks = document.get("notebooks")
