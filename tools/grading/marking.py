@@ -40,7 +40,7 @@ from tools.grading.answers import Answers
 from tools.grading.questions import BACKPROP_PARAMS, BACKPROP_SAMPLES, ITEMS, SVM_PROBLEMS, Item
 from tools.grading.reference import Reference
 from tools.grading.rubric import points_of
-from tools.grading.tolerances import HAND_TEXT, Spread, hand_close, spread_for, what_it_suggests
+from tools.grading.tolerances import Spread, hand_close, spread_for, what_it_suggests
 
 STATUSES = ("correct", "carried forward", "wrong", "missing", "invalid")
 
@@ -407,7 +407,3 @@ def grade(
             marks[item.id] = marker.experiment(item)
     ordered = tuple(marks[item.id] for item in ITEMS)
     return Grade(source=answers.source, marks=ordered, notes=tuple(answers.notes))
-
-
-#: How hand-worked values are compared, for the reports.
-HAND_TOLERANCE_TEXT = HAND_TEXT

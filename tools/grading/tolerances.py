@@ -33,7 +33,6 @@ from typing import Any
 from helpers.results import TOLERANCES_FILE, load_tolerances_document
 from tools.grading.questions import Item
 
-TOLERANCES_PATH = TOLERANCES_FILE
 TOLERANCES_SCHEMA = 1
 SPREAD_KINDS = ("abs", "one_of", "exact")
 
@@ -97,7 +96,7 @@ def hand_close(given: Fraction, exact: Fraction) -> bool:
     )
 
 
-def load_tolerances(path: Path = TOLERANCES_PATH) -> dict[tuple[str, str], Spread]:
+def load_tolerances(path: Path = TOLERANCES_FILE) -> dict[tuple[str, str], Spread]:
     """``{(notebook, path): Spread}`` from the tolerances file; ``{}`` when absent.
 
     A present but malformed file is an error (it is the repository's own file).
