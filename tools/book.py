@@ -123,9 +123,12 @@ def stage_files() -> dict[str, bytes]:
     return files
 
 
-def stage(stage_dir: Path = STAGE_DIR) -> list[str]:
-    """Write the book's source to ``stage_dir``; returns the files that changed."""
-    files = stage_files()
+def stage(stage_dir: Path = STAGE_DIR, files: dict[str, bytes] | None = None) -> list[str]:
+    """Write the book's source (``files``, else :func:`stage_files`) to ``stage_dir``.
+
+    Returns the names of the files written or removed.
+    """
+    files = stage_files() if files is None else files
     changed = []
     for name, data in files.items():
         target = stage_dir / name
@@ -142,28 +145,39 @@ def stage(stage_dir: Path = STAGE_DIR) -> list[str]:
     return changed
 
 
-def build(out_dir: Path = OUT_DIR, stage_dir: Path = STAGE_DIR) -> Path:
-    """Stage the pages and run Sphinx; returns the site's ``index.html``."""
+def build(
+    out_dir: Path = OUT_DIR,
+    stage_dir: Path = STAGE_DIR,
+    doctrees: Path = DOCTREES,
+    files: dict[str, bytes] | None = None,
+) -> Path:
+    """Stage the pages (``files``, else the repository's) and run Sphinx.
+
+    Returns the site's ``index.html``.
+    """
     start = time.monotonic()
-    changed = stage(stage_dir)
+    changed = stage(stage_dir, files)
+    staged = {p.relative_to(stage_dir).as_posix() for p in stage_dir.rglob("*") if p.is_file()}
+    if "conf.py" in changed or any(name not in staged for name in changed):
+        # Sphinx re-reads pages when a setting changes, not when conf.py's own code (the
+        # launch links) does, and it never deletes the page of a removed source: after
+        # either, the book is built from scratch.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        shutil.rmtree(doctrees, ignore_errors=True)
     command = [
         sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
-        "-d", str(DOCTREES), str(stage_dir), str(out_dir),
+        "-d", str(doctrees), str(stage_dir), str(out_dir),
     ]  # fmt: skip
-    if "conf.py" in changed:
-        # Sphinx re-reads the pages when a setting changes, not when conf.py's own code
-        # (the launch links) does: after any change to it, every page is read again.
-        command.insert(3, "-E")
     result = subprocess.run(command, cwd=REPO_ROOT, check=False)
     if result.returncode != 0:
         raise SystemExit(
-            f"make book: Sphinx failed (exit {result.returncode}); its warnings are above. "
-            f"The staged source is in {relative(stage_dir)}/"
+            f"make book: Sphinx failed (exit {result.returncode}); its warnings are above "
+            f"(a warning fails the build). The staged source is in {relative(stage_dir)}/"
         )
     pages = sum(1 for _ in out_dir.rglob("*.html"))
     print(
-        f"book: {relative(out_dir)}/index.html ({pages} HTML files, {len(changed)} source files "
-        f"changed, {time.monotonic() - start:.0f} s)"
+        f"book: {relative(out_dir)}/index.html ({pages} HTML files, {len(changed)} source "
+        f"files changed, {time.monotonic() - start:.0f} s)"
     )
     return out_dir / "index.html"
 
