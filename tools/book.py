@@ -174,9 +174,9 @@ def build(
             f"make book: Sphinx failed (exit {result.returncode}); its warnings are above "
             f"(a warning fails the build). The staged source is in {relative(stage_dir)}/"
         )
-    pages = sum(1 for _ in out_dir.rglob("*.html"))
+    pages = sum(1 for p in out_dir.rglob("*.html") if p.relative_to(out_dir).parts[0][0] != "_")
     print(
-        f"book: {relative(out_dir)}/index.html ({pages} HTML files, {len(changed)} source "
+        f"book: {relative(out_dir)}/index.html ({pages} pages, {len(changed)} source "
         f"files changed, {time.monotonic() - start:.0f} s)"
     )
     return out_dir / "index.html"
