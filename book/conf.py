@@ -34,6 +34,8 @@ nb_execution_mode = "off"
 # Markdown that a cell displays is MyST (math included), like the Markdown cells.
 nb_render_markdown_format = "myst"
 myst_enable_extensions = ["dollarmath", "amsmath"]
+# $$...$$ inside a paragraph is display math, as Jupyter shows it (not stray dollar signs).
+myst_dmath_double_inline = True
 myst_heading_anchors = 3
 # A relative link to a repository file that is no page (e.g. helpers/ledger.toml) becomes a
 # download of that file; tools/book.py stages the files the pages link to.

@@ -7,8 +7,8 @@ loaded at a 1280 x 900 viewport, with every request intercepted, and must show:
 - no console error and no page error, and no local request that failed (404);
 - no request to any host but the local server (each one is aborted and reported);
 - every image loaded (``naturalWidth > 0``);
-- no raw TeX in the visible text (``$$``, ``\\(``, ``\\[``, ``\\begin{``) and no MathJax
-  error: every formula was typeset by the site's own MathJax;
+- no raw TeX in the visible text outside code (``$$``, ``\\(``, ``\\[``, ``\\begin{``)
+  and no MathJax error: every formula was typeset by the site's own MathJax;
 - no code of a cell whose input is hidden: the source of a ``remove-input`` or
   ``remove-cell`` cell (claim checks included) is nowhere in the page's code blocks, and
   that of a ``hide-input`` cell is not visible until its toggle is opened;
@@ -99,11 +99,18 @@ def test_staging_changes_only_tags():
             assert set(a.metadata.get("tags", [])) <= set(b.metadata.get("tags", []))
 
 
+def test_linked_markdown_becomes_an_orphan_page():
+    assert book._orphan(b"# Title\n") == b"---\norphan: true\n---\n# Title\n"
+    assert book._orphan(b"---\ntitle: T\n---\n# T\n") == (
+        b"---\norphan: true\ntitle: T\n---\n# T\n"
+    )
+
+
 def test_staging_includes_linked_repository_files():
     staged = book.stage_files()
-    for name, data in staged.items():
+    for name in staged:
         if name.endswith((".md", ".ipynb")):
-            assert book._linked_files(name, data) <= set(staged), name
+            assert book._linked_files(name, staged) <= set(staged), name
 
 
 # ------------------------------------------------------------------------- the browser
@@ -176,9 +183,18 @@ _PREPARE = """async () => {
 _FACTS = """() => {
     const visible = el => el.checkVisibility({visibilityProperty: true, opacityProperty: true});
     const pre = Array.from(document.querySelectorAll('pre'));
+    // the visible text outside code, where TeX that MathJax did not typeset would show
+    const prose = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const el = walker.currentNode.parentElement;
+        if (el && !el.closest('code, pre, script, style, mjx-container') && visible(el)) {
+            prose.push(walker.currentNode.textContent);
+        }
+    }
     return {
         title: document.title,
-        text: document.body.innerText,
+        text: prose.join(''),
         mathErrors: document.querySelectorAll('mjx-merror, .MathJax_Error').length,
         images: Array.from(document.images).map(img => [img.getAttribute('src'),
             img.naturalWidth]),

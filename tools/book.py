@@ -12,8 +12,10 @@ relative links between them (``../theory/backprop_relu.md``, ``figures/03-fig1.p
 - ``book/conf.py`` and ``book/index.md`` (the configuration and the landing page);
 - ``notebooks/NN_*.ipynb``, with their cell tags normalised (:func:`book_tags`);
 - ``theory/*.md`` and ``results/REPORT.md``;
-- every repository file that one of those links to (figures, ``helpers/ledger.toml``):
-  Sphinx shows images inline and offers other files as downloads.
+- every repository file that one of those links to, and so on: Sphinx shows images
+  inline and offers other files (``helpers/ledger.toml``) as downloads; a linked Markdown
+  file (``README.md``, ``data/README.md``) becomes a page of its own, outside the
+  navigation (``orphan``), and its links are followed in turn.
 
 A staged file is rewritten only when its bytes change, so a second build is incremental.
 Sphinx runs with ``-W``: a warning (a broken link, an unreadable notebook) fails the build.
@@ -92,10 +94,10 @@ def _markdown_of(name: str, data: bytes) -> str:
     return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
-def _linked_files(name: str, data: bytes) -> set[str]:
-    """Repository files (relative paths) the page ``name`` links to, that exist."""
+def _linked_files(name: str, files: dict[str, bytes]) -> set[str]:
+    """Repository files (relative paths) the page ``name`` of ``files`` links to, that exist."""
     found = set()
-    for match in _LINK.finditer(_markdown_of(name, data)):
+    for match in _LINK.finditer(_markdown_of(name, files[name])):
         target = (match.group(1) or match.group(2)).split("#")[0]
         if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("/"):
             continue  # an anchor, a URL (http:, mailto:, data:) or a site-absolute path
@@ -116,11 +118,25 @@ def stage_files() -> dict[str, bytes]:
     for page in sorted((REPO_ROOT / "theory").glob("*.md")):
         files[f"theory/{page.name}"] = page.read_bytes()
     files["results/REPORT.md"] = (REPO_ROOT / "results" / "REPORT.md").read_bytes()
-    for name, data in list(files.items()):
-        if name.endswith((".md", ".ipynb")) and name != "index.md":
-            for linked in _linked_files(name, data):
-                files.setdefault(linked, (REPO_ROOT / linked).read_bytes())
+    pending = [name for name in files if name.endswith((".md", ".ipynb")) and name != "index.md"]
+    while pending:
+        for linked in sorted(_linked_files(pending.pop(), files)):
+            if linked in files:
+                continue
+            data = (REPO_ROOT / linked).read_bytes()
+            if linked.endswith(".md"):
+                files[linked] = _orphan(data)
+                pending.append(linked)
+            else:
+                files[linked] = data
     return files
+
+
+def _orphan(markdown: bytes) -> bytes:
+    """``markdown`` as a page outside the navigation (linked to, not listed)."""
+    if markdown.startswith(b"---\n"):
+        return b"---\norphan: true\n" + markdown[4:]
+    return b"---\norphan: true\n---\n" + markdown
 
 
 def stage(stage_dir: Path = STAGE_DIR, files: dict[str, bytes] | None = None) -> list[str]:
