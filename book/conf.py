@@ -43,6 +43,8 @@ suppress_warnings = ["mystnb.unknown_mime_type"]
 
 html_theme = "sphinx_book_theme"
 html_title = project
+# Without an icon, a browser asks for /favicon.ico and logs the 404 as a console error.
+html_favicon = "favicon.svg"
 # The sources (the notebooks as .ipynb) are copied: the download button offers them.
 html_copy_source = True
 html_show_sourcelink = False

@@ -9,7 +9,8 @@ with.
 The pages are staged under ``build/book-src/`` in the repository's own layout, so the
 relative links between them (``../theory/backprop_relu.md``, ``figures/03-fig1.png``) hold:
 
-- ``book/conf.py`` and ``book/index.md`` (the configuration and the landing page);
+- ``book/conf.py``, ``book/index.md`` and ``book/favicon.svg`` (the configuration, the
+  landing page and the site's icon);
 - ``notebooks/NN_*.ipynb``, with their cell tags normalised (:func:`book_tags`);
 - ``theory/*.md`` and ``results/REPORT.md``;
 - every repository file that one of those links to, and so on: Sphinx shows images
@@ -63,6 +64,10 @@ PAPERMILL_TAGS = ("parameters", "injected-parameters")
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|(?:src|href)=\"([^\"]+)\"")
 
 
+class BookError(RuntimeError):
+    """The book could not be built (Sphinx's own messages are on stderr)."""
+
+
 def book_tags(cell: dict) -> list[str]:
     """The tags the book renders ``cell`` with (see the module docstring)."""
     tags = list(cell.get("metadata", {}).get("tags", []))
@@ -112,6 +117,7 @@ def stage_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {
         "conf.py": (BOOK_DIR / "conf.py").read_bytes(),
         "index.md": (BOOK_DIR / "index.md").read_bytes(),
+        "favicon.svg": (BOOK_DIR / "favicon.svg").read_bytes(),
     }
     for notebook in list_notebooks():
         files[f"notebooks/{notebook.name}"] = _notebook_for_book(notebook)
@@ -169,7 +175,7 @@ def build(
 ) -> Path:
     """Stage the pages (``files``, else the repository's) and run Sphinx.
 
-    Returns the site's ``index.html``.
+    Returns the site's ``index.html``; raises :class:`BookError` when Sphinx fails.
     """
     start = time.monotonic()
     changed = stage(stage_dir, files)
@@ -186,7 +192,7 @@ def build(
     ]  # fmt: skip
     result = subprocess.run(command, cwd=REPO_ROOT, check=False)
     if result.returncode != 0:
-        raise SystemExit(
+        raise BookError(
             f"make book: Sphinx failed (exit {result.returncode}); its warnings are above "
             f"(a warning fails the build). The staged source is in {relative(stage_dir)}/"
         )
@@ -207,7 +213,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.clean:
         for folder in (OUT_DIR, STAGE_DIR, DOCTREES):
             shutil.rmtree(folder, ignore_errors=True)
-    build()
+    try:
+        build()
+    except BookError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 if __name__ == "__main__":
