@@ -37,7 +37,7 @@ $(error ACCEPT must be 0 or 1)
 endif
 
 .PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
-	html clean grade grade-template grade-reference grade-example student autograder autograde \
+	book clean grade grade-template grade-reference grade-example student autograder autograde \
 	cluster-demo
 
 help: ## list the targets
@@ -62,8 +62,8 @@ run-all: data ## execute every notebook (incrementally) with papermill [ACCEPT=1
 	$(PY) -m tools.pipeline run --profile $(PROFILE) $(if $(filter 1,$(ACCEPT)),--accept)
 
 lint: $(STAMP) ## ruff check + format over notebooks, helpers, tools, tests; the CI workflow
-	$(VENV)/bin/ruff check notebooks helpers tools tests conftest.py
-	$(VENV)/bin/ruff format --check notebooks helpers tools tests conftest.py
+	$(VENV)/bin/ruff check notebooks helpers tools tests book conftest.py
+	$(VENV)/bin/ruff format --check notebooks helpers tools tests book conftest.py
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --quiet .github/workflows
 
@@ -102,8 +102,8 @@ bench-run-all: data ## every notebook, tasks serial and parallel back to back: t
 report: $(STAMP) ## results/REPORT.md and results/report.html from results/*.json
 	$(PY) -m tools.report
 
-html: $(STAMP) ## export executed notebooks to build/html/
-	$(PY) -m tools.report html
+book: $(STAMP) ## the book: committed notebooks, theory, report as an offline site in build/book/
+	$(PY) -m tools.book
 
 # SUBMISSION / SUBMISSIONS reach Python through the environment, unexpanded
 # ($(value ...)), never through the recipe text, so no path is ever parsed by a

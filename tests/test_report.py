@@ -12,7 +12,7 @@ import pytest
 
 from helpers import data, ledger
 from helpers.paths import REPO_ROOT
-from tools.report import cli, export, inputs, readme, sections
+from tools.report import cli, inputs, readme, sections
 
 TOY_LEDGER = """
 schema = 1
@@ -139,7 +139,6 @@ def env(tmp_path, monkeypatch):
     )
     monkeypatch.setattr(inputs, "RESULTS_DIR", results)
     monkeypatch.setattr(inputs, "NOTEBOOKS_DIR", notebooks)
-    monkeypatch.setattr(export, "NOTEBOOKS_DIR", notebooks)
     monkeypatch.setattr(readme, "README_PATH", readme_path)
     monkeypatch.setattr(ledger, "LEDGER_PATH", ledger_path)
     monkeypatch.setattr(data, "DATA_DIR", tmp_path / "data")  # nothing fetched here
@@ -400,15 +399,3 @@ def test_readme_numbers_agree_with_the_results_files():
         "README.md's results block is out of date: run `make report` "
         "(it regenerates the block from results/*.json)"
     )
-
-
-# ----------------------------------------------------------------------- HTML export
-
-
-def test_export_notebooks_to_html(env):
-    out = env / "html"
-    paths = export.export_notebooks_html("default", out, env / "notebooks")
-    assert sorted(p.name for p in paths) == ["04_toy_act.html", "05_toy_grid.html", "index.html"]
-    page = (out / "04_toy_act.html").read_text()
-    assert "data:image/png;base64," + base64.b64encode(tiny_png()).decode()[:20] in page
-    assert '<a href="05_toy_grid.html">05_toy_grid.ipynb</a>' in (out / "index.html").read_text()

@@ -5,7 +5,8 @@ Modules
 -------
 pipeline        executing the notebooks with papermill, incrementally (``make run-all``)
 report          package: ``results/REPORT.md``, ``report.html`` and the README's results
-                block (``make report``), the notebooks as HTML (``make html``)
+                block (``make report``)
+book            the book: the executed notebooks, theory and report as a site (``make book``)
 ledger          the original submission's numbers (``ledger.toml``) compared with the results
 bench           training throughput, scratch network vs scikit-learn (``make bench``)
 verify          nbval on the committed notebooks, explained (``make verify``, ``verify-matrix``)

@@ -17,8 +17,8 @@ and writes, only once everything validated and each file atomically (temporary f
 ``<!-- results:start -->`` and ``<!-- results:end -->``. Nothing in the output depends
 on the current time, so the same inputs give the same bytes.
 
-``make html`` (``python -m tools.report html``) exports every executed notebook
-to ``build/html/`` with nbconvert, for readers without Jupyter.
+The executed notebooks for readers without Jupyter are the book (``make book``,
+:mod:`tools.book`).
 
 Modules, one job each
 ---------------------
@@ -30,6 +30,5 @@ sections   the report's sections as blocks: the run, the data, the ledger, each 
 readme     the README's results block: build it, find it, replace it
 build      everything ``make report`` writes, assembled in memory
 write      writing the built report (and the README block) to disk, atomically
-export     ``make html``: the executed notebooks as HTML with nbconvert
 cli        the command line (``__main__`` runs it)
 """

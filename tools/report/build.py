@@ -78,7 +78,8 @@ def build(
                 "`make report` (`python -m tools.report`) validates those files, compares "
                 "them with `helpers/ledger.toml`, and writes `results/REPORT.md`, "
                 "`results/report.html`, `results/figures/` and the README block.",
-                "`make html` exports every executed notebook to `build/html/`.",
+                "`make book` builds the book in `build/book/`: the executed notebooks, the "
+                "theory and this report as one offline site.",
             ]
         ),
     ]

@@ -1,4 +1,4 @@
-"""The command line: ``python -m tools.report [build|check|html] [--profile ...]``."""
+"""The command line: ``python -m tools.report [build|check] [--profile ...]``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from helpers.paths import relative
 from helpers.profiles import PROFILE_NAMES
 from tools.report import readme
 from tools.report.build import build
-from tools.report.export import export_notebooks_html
 from tools.report.inputs import ReportError, results_folder
 from tools.report.sections import summary_sentence
 from tools.report.write import write_report
@@ -21,17 +20,13 @@ from tools.report.write import write_report
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.report",
-        description="Build results/REPORT.md + results/report.html (build), check them "
-        "without writing (check), or export the notebooks to HTML (html).",
+        description="Build results/REPORT.md + results/report.html (build) or check them "
+        "without writing (check).",
     )
-    parser.add_argument("command", nargs="?", default="build", choices=("build", "check", "html"))
+    parser.add_argument("command", nargs="?", default="build", choices=("build", "check"))
     parser.add_argument("--profile", default="default", choices=PROFILE_NAMES)
     args = parser.parse_args(argv)
     try:
-        if args.command == "html":
-            paths = export_notebooks_html(args.profile)
-            print(f"wrote {len(paths)} file(s) to {relative(paths[-1].parent)}/")
-            return 0
         report = build(args.profile)
         if args.command == "check":
             print(summary_sentence(ledger_mod.summary_counts(report.rows)))

@@ -281,8 +281,8 @@ def notebook_blocks(info: NotebookInfo, payload: Mapping, rows: Sequence[LedgerR
     blocks: list[Block] = [Heading(2, info.title)]
     if info.notebook:
         where = (
-            f"Notebook `notebooks/{info.notebook.name}` (as HTML: "
-            f"`build/html/{info.notebook.stem}.html` after `make html`)"
+            f"Notebook `notebooks/{info.notebook.name}` (in the book: "
+            f"`build/book/notebooks/{info.notebook.stem}.html` after `make book`)"
         )
     else:
         where = "No notebook in `notebooks/`"
