@@ -104,4 +104,3 @@ def test_no_markdown_cell_types_a_trained_number(path: Path):
         f"{path.name}: Markdown types trained numbers; show them in a table or figure and "
         "state the sentence qualitatively, backed by a claim check:\n" + "\n".join(found)
     )
-
