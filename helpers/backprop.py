@@ -276,3 +276,248 @@ def step_table_rows(
         {"quantity": label, "exact": fraction_text(value), "decimal": fmt(value)}
         for label, value in rows
     ]
+
+
+# --- Tables and checks that notebook 01 shows (no solution regions below) ---------------
+
+
+def steps_table(records: Sequence[StepRecord]):
+    """Every step's quantities in one DataFrame, indexed by ``(step, quantity)``.
+
+    Columns: ``exact`` (the fraction) and ``decimal`` (12 places): :func:`step_table_rows`
+    of each record, steps numbered from 1.
+    """
+    import pandas as pd
+
+    rows = [
+        {"step": step, **row}
+        for step, record in enumerate(records, start=1)
+        for row in step_table_rows(record)
+    ]
+    return pd.DataFrame(rows).set_index(["step", "quantity"])
+
+
+def trajectory_table(initial: Params, records: Sequence[StepRecord]):
+    """The parameters after each step (step 0: ``initial``), to 10 decimals.
+
+    ``y_pred`` and ``E`` are the forward pass of that step's sample, before its update.
+    """
+    import pandas as pd
+
+    def ten(value: Real) -> str:
+        return f"{float(value):.10f}"
+
+    rows = [{"step": 0, "sample": "", "y_pred": "", "E": "", **_texts(initial, ten)}]
+    rows += [
+        {
+            "step": step,
+            "sample": f"({record.x}, {record.y})",
+            "y_pred": ten(record.forward.y_pred),
+            "E": ten(record.error),
+            **_texts(record.after, ten),
+        }
+        for step, record in enumerate(records, start=1)
+    ]
+    return pd.DataFrame(rows).set_index("step")
+
+
+def _texts(values: _FourValues, fmt: Callable[[Real], str]) -> dict[str, str]:
+    return {name: fmt(value) for name, value in values.as_dict().items()}
+
+
+def finite_difference_check(records: Sequence[StepRecord]):
+    """Chain-rule gradients against :func:`central_difference_gradients`, step by step.
+
+    Returns ``(table, largest)``: one row per step and gradient (both values to 12
+    decimals and their exact absolute difference), and the largest absolute difference
+    of the two as floats.
+    """
+    import pandas as pd
+
+    rows, largest = [], 0.0
+    for step, record in enumerate(records, start=1):
+        numeric = central_difference_gradients(record.before, record.x, record.y)
+        for name in PARAM_NAMES:
+            analytic, approx = getattr(record.grads, name), getattr(numeric, name)
+            largest = max(largest, abs(float(analytic) - float(approx)))
+            rows.append(
+                {
+                    "step": step,
+                    "gradient": f"dE/d{name}",
+                    "chain rule": f"{float(analytic):.12f}",
+                    "finite difference": f"{float(approx):.12f}",
+                    "|difference| (exact)": fraction_text(abs(analytic - approx)),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["step", "gradient"]), largest
+
+
+def sklearn_check(records: Sequence[StepRecord], sklearn_params: Sequence[Params]):
+    """The exact parameters after each step against ``MLPRegressor``'s (15 decimals).
+
+    Returns ``(table, largest)``: one row per step and parameter, and the largest
+    absolute difference (:func:`max_abs_difference` over the steps).
+    """
+    import pandas as pd
+
+    rows = []
+    for step, (record, other) in enumerate(zip(records, sklearn_params, strict=True), start=1):
+        for name in PARAM_NAMES:
+            exact, theirs = getattr(record.after, name), getattr(other, name)
+            rows.append(
+                {
+                    "step": step,
+                    "parameter": name,
+                    "exact (Fraction)": f"{float(exact):.15f}",
+                    "MLPRegressor": f"{theirs:.15f}",
+                    "|difference|": f"{abs(float(exact) - theirs):.1e}",
+                }
+            )
+    largest = max(
+        max_abs_difference(record.after, other)
+        for record, other in zip(records, sklearn_params, strict=True)
+    )
+    return pd.DataFrame(rows).set_index(["step", "parameter"]), largest
+
+
+def _cut(value: Fraction, digits: int = 3) -> Fraction:
+    """``value`` cut (not rounded) to ``digits`` decimals, as the original carried it."""
+    return Fraction(int(value * 10**digits), 10**digits)
+
+
+def _short(value: Real) -> str:
+    return f"{float(value):g}"
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def original_replays(initial: Params, eta: Real) -> dict[str, tuple[Fraction, str]]:
+    """The original's own arithmetic, redone exactly from the values it wrote.
+
+    Keys are ledger ids without ``backprop.``; values ``(replay, how it is computed)``.
+    Every update of the original is ``p + eta (y - used)``; its step 2 starts from its
+    step-1 results cut to three digits (``w1`` uncut) and puts its error E where
+    ``y_pred`` belongs. The original's values come from the ledger.
+    """
+    from helpers import ledger
+
+    def said(name: str) -> Fraction:
+        return Fraction(repr(ledger.original(f"backprop.{name}")))
+
+    def update(start, target, used):
+        return start + eta * (target - used), (
+            f"{_short(start)}+{_short(eta)}*({target}-{_short(used)})"
+        )
+
+    def predict(values, x):
+        w1, b1, w2, b2 = values
+        how = f"relu({_short(w1)}*{x}+{_short(b1)})*{_short(w2)}+{_short(b2)}"
+        return relu(w1 * x + b1) * w2 + b2, how
+
+    def error(target, y_pred):
+        return (target - y_pred) ** 2 / 2, f"({target}-{_short(y_pred)})^2/2"
+
+    y1, y2, e2, y3 = map(said, ("step1.y_pred", "step2.y_pred", "step2.error", "step3.y_pred"))
+    carried = {name: _cut(said(f"step1.{name}")) for name in PARAM_NAMES}
+    step2 = {name: said(f"step2.{name}") for name in PARAM_NAMES}
+    start = initial.as_dict()
+    return {
+        "step1.y_pred": predict(start.values(), 1),
+        "step1.error": error(3, y1),
+        **{f"step1.{name}": update(start[name], 3, y1) for name in PARAM_NAMES},
+        "step2.y_pred": predict(carried.values(), 2),
+        "step2.error": error(4, y2),
+        **{f"step2.{name}": update(carried[name], 4, e2) for name in ("w2", "b2", "b1")},
+        "step2.w1": update(said("step1.w1"), 4, e2),
+        "step3.y_pred": predict(step2.values(), 3),
+        "step3.error": error(5, y3),
+        **{f"final.{name}": update(step2[name], 5, y3) for name in PARAM_NAMES},
+    }
+
+
+def original_comparison(
+    initial: Params, eta: Real, records: Sequence[StepRecord], profile: str = "default"
+):
+    """Every hand-worked number of the original (the ledger) next to the verified one.
+
+    One row per ledger entry of the section: the original's text, the verified value (10
+    decimals), whether they differ by more than the original's last written digit, the
+    replay of the original's own arithmetic (:func:`original_replays`), whether the
+    replay reproduces what it wrote, and the ledger's reason for the difference.
+    """
+    import pandas as pd
+
+    from helpers import ledger
+
+    replays = original_replays(initial, eta)
+    verified: dict[str, Real] = {"summary.b2_start": initial.b2}
+    for step, record in enumerate(records, start=1):
+        prefix = f"step{step}" if step < len(records) else "final"
+        verified[f"step{step}.y_pred"] = record.forward.y_pred
+        verified[f"step{step}.error"] = record.error
+        verified.update({f"{prefix}.{n}": getattr(record.after, n) for n in PARAM_NAMES})
+    steps = {"step1": 1, "step2": 2, "step3": 3, "final": 3, "summary": 0}
+    quantities = {"error": "E", "b2_start": "b2 start (summary)"}
+    rows = []
+    for item in ledger.group_entries("Backpropagation by hand (Section A)"):
+        name = item.id.removeprefix("backprop.")
+        step, quantity = name.split(".")
+        written = repr(item.original)
+        said, last_digit = Fraction(written), Fraction(1, 10 ** _decimals(written))
+        replay_text, how, reproduced = "", "(a misquote, nothing to replay)", "n/a"
+        if name in replays:
+            replay, how = replays[name]
+            replay_text = f"{float(replay):.6f}"
+            reproduced = "yes" if abs(replay - said) < last_digit else "no (slip)"
+        rows.append(
+            {
+                "step": steps[step],
+                "quantity": quantities.get(quantity, quantity),
+                "original": written,
+                "verified": f"{float(verified[name]):.10f}",
+                "differs": "yes" if abs(verified[name] - said) > last_digit else "no",
+                "replay": replay_text,
+                "replay = original?": reproduced,
+                "replay computed as": how,
+                "what went wrong (the ledger's reason)": item.reason_for(profile)
+                or "agrees (to the digits it wrote)",
+            }
+        )
+    return pd.DataFrame(rows).set_index(["step", "quantity"])
+
+
+def written_forms(value: Real) -> set[str]:
+    """How a write-up may show ``|value|``: its exact decimal expansion or 10 decimals.
+
+    Every input of the hand-worked problem is a decimal, so every value's expansion
+    terminates; the 10-decimal rounding drops trailing zeros when it is exact.
+    """
+    from decimal import Decimal, localcontext
+
+    value = abs(Fraction(value))
+    with localcontext() as context:
+        context.prec = 200
+        exact = str(Decimal(value.numerator) / Decimal(value.denominator))
+    rounded = f"{float(value):.10f}"
+    if rounded.endswith("0") and Fraction(rounded) == value:
+        rounded = rounded.rstrip("0")
+    return {exact, rounded}
+
+
+def missing_from_text(records: Sequence[StepRecord], text: str) -> list[list[str]]:
+    """The step values (y_pred, E, gradients, new parameters) that ``text`` never shows.
+
+    Each missing value is listed as its :func:`written_forms`; an empty list means the
+    text quotes all ten values of every step.
+    """
+    values = []
+    for record in records:
+        values += [record.forward.y_pred, record.error]
+        values += [*record.after.as_dict().values(), *record.grads.as_dict().values()]
+    return [
+        sorted(written_forms(v))
+        for v in values
+        if not any(form in text for form in written_forms(v))
+    ]

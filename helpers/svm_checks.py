@@ -17,13 +17,18 @@ import numpy as np
 import pandas as pd
 
 from helpers.svm import (
+    CandidateSupportSet,
     HardMarginSolution,
     as_fraction_points,
     check_kkt,
+    classify,
     decision_value,
+    dot,
     functional_margins,
+    plot_hard_margin,
     scipy_primal,
     sklearn_hard_margin,
+    vertex_certificates,
 )
 
 #: SVC's C: large enough that no slack is ever worth paying for (a hard margin).
@@ -212,3 +217,224 @@ def constraint_table(
         )
     ]
     return pd.DataFrame(rows).set_index("point")
+
+
+# --- Tables and figures notebook 02 shows ----------------------------------------------
+
+
+def alphas_text(alphas: Mapping[int, Fraction], names: Sequence[str]) -> str:
+    """``"B=2, C=2"``: multipliers by point name."""
+    return ", ".join(f"{names[i]}={a}" for i, a in alphas.items())
+
+
+def outcome_counts(candidates: Sequence[CandidateSupportSet]) -> pd.DataFrame:
+    """How many candidate support sets end in each outcome (singular, infeasible, ...)."""
+    counts = pd.Series([c.status for c in candidates]).value_counts().sort_index()
+    return counts.rename_axis("outcome").to_frame("candidate sets")
+
+
+def candidates_table(
+    problem: Mapping, candidates: Sequence[CandidateSupportSet], status: str | None = None
+) -> pd.DataFrame:
+    """One row per candidate support set ``S`` (only those with ``status``, if given).
+
+    A solved candidate shows its multipliers, ``w``, ``b``, every point's functional margin
+    ``y(w.x+b)`` and its margin width ``2/||w||`` (4 decimals); a singular one only its
+    status.
+    """
+    names = problem["names"]
+    points = as_fraction_points(problem["X"])
+    rows = []
+    for c in candidates:
+        if status is not None and c.status != status:
+            continue
+        row = {"S": point_names(c.support, names), "status": c.status}
+        if c.kkt is not None:
+            margins = functional_margins(points, problem["y"], c.w, c.b)
+            row |= {
+                "alpha": alphas_text(c.alphas, names),
+                "w": vector_text(c.w),
+                "b": str(c.b),
+                f"y(w.x+b) for {names[0]}..{names[-1]}": vector_text(margins),
+                "margin 2/||w||": decimal_text(2 / float(dot(c.w, c.w)) ** 0.5, 4),
+            }
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("S").fillna("")
+
+
+def solution_summary(
+    problem: Mapping, solution: HardMarginSolution, query: Sequence | None = None
+) -> pd.DataFrame:
+    """The exact solution in one column: hyperplane, norms, margin, support vectors, KKT.
+
+    With a ``query`` point, also its decision value, its class and whether it lies
+    outside the margin (``|w.x+b| >= 1``).
+    """
+    names = problem["names"]
+    rows = {
+        "w": vector_text(solution.w),
+        "b": str(solution.b),
+        "hyperplane": hyperplane_text(solution.w, solution.b),
+        "||w||^2": str(solution.w_norm_squared),
+        "margin width 2/||w||": decimal_text(solution.margin_width),
+        "distance to the support vectors 1/||w||": decimal_text(solution.margin_width / 2),
+        "support vectors (on the margin lines)": point_names(solution.on_margin, names),
+        "KKT multipliers": alphas_text(solution.certificate, names),
+        "every KKT condition holds": str(solution.kkt.optimal),
+    }
+    if query is not None:
+        score = decision_value(solution.w, solution.b, query)
+        side = classify(solution.w, solution.b, query)
+        rows |= {
+            f"query {tuple(query)}: w.x+b": str(score),
+            f"query {tuple(query)}: class sign(w.x+b)": f"{side:+d}",
+            f"query {tuple(query)}: outside the margin": str(abs(score) >= 1),
+        }
+    return pd.DataFrame({"exact solution": rows})
+
+
+def certificate_table(problem: Mapping, solution: HardMarginSolution) -> pd.DataFrame:
+    """Every basic KKT certificate of ``solution`` and the midpoint of the first two.
+
+    One row per certificate: its multipliers by point (0 where absent), their sum (for a
+    hard margin it equals ``||w||^2``) and whether every KKT condition holds.
+    """
+    names = problem["names"]
+    points = as_fraction_points(problem["X"])
+    vertices = vertex_certificates(problem["X"], problem["y"], solution)
+    certificates = {f"basic certificate {k}": a for k, a in enumerate(vertices, start=1)}
+    if len(vertices) >= 2:
+        first, second = vertices[:2]
+        certificates["midpoint of certificates 1 and 2"] = {
+            i: (first.get(i, 0) + second.get(i, 0)) / 2 for i in solution.on_margin
+        }
+    rows = []
+    for label, alphas in certificates.items():
+        row = {"certificate": label}
+        row |= {f"alpha_{names[i]}": str(Fraction(alphas.get(i, 0))) for i in solution.on_margin}
+        row["sum of alphas"] = str(sum(alphas.values()))
+        kkt = check_kkt(points, problem["y"], solution.w, solution.b, alphas)
+        row["KKT optimal"] = kkt.optimal
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("certificate")
+
+
+def margin_figure(
+    problem: Mapping, solution: HardMarginSolution, label: str, query: Sequence | None = None
+):
+    """The problem's points, the hyperplane, its margin lines and support vectors.
+
+    The title names the hyperplane and the margin width (and the query's class, if a
+    ``query`` is given). Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    plane = hyperplane_text(solution.w, solution.b)
+    title = f"{label}: ${plane.replace('x1', 'x_1').replace('x2', 'x_2')}$, "
+    title += f"margin width {decimal_text(solution.margin_width, 4)}"
+    if query is not None:
+        title += f"; query {tuple(query)} -> class {classify(solution.w, solution.b, query):+d}"
+    fig, ax = plt.subplots(figsize=(8.5, 6), layout="constrained")
+    plot_hard_margin(
+        ax,
+        problem["X"],
+        problem["y"],
+        solution.w,
+        solution.b,
+        solution.on_margin,
+        names=problem["names"],
+        query=query,
+        title=title,
+    )
+    return fig
+
+
+def results_payload(check_1: SolverCheck, check_2: SolverCheck, query: Sequence) -> dict:
+    """Notebook 02's results: both problems' records and problem 2's query point."""
+    solution_2 = check_2.solution
+    return {
+        "problem1": solution_record(check_1),
+        "problem2": {
+            **solution_record(check_2),
+            "query_point": list(query),
+            "query_decision_value": float(decision_value(solution_2.w, solution_2.b, query)),
+            "query_class": classify(solution_2.w, solution_2.b, query),
+        },
+        "checks": {"tolerance": SOLVER_TOLERANCE, "svc_C": HARD_MARGIN_C},
+    }
+
+
+def original_comparison(
+    check_1: SolverCheck, check_2: SolverCheck, query: Sequence, profile: str
+) -> pd.DataFrame:
+    """The original's answers (the ledger) next to the verified ones, with the verdicts.
+
+    ``check_1``, ``check_2``: problems 1 and 2 as :func:`check_against_solvers` returned
+    them; each ledger entry is judged (:func:`helpers.ledger.compare`) against
+    :func:`results_payload`, the record the results file holds.
+    """
+    from helpers import ledger
+
+    payload = results_payload(check_1, check_2, query)
+    said = ledger.originals("svm")
+    verdict = {
+        entry.id.removeprefix("svm."): ledger.compare(entry, payload, profile).status
+        for entry in ledger.group_entries("Hard-margin SVMs (Section A)")
+    }
+    problem_1, solution_1 = check_1.problem, check_1.solution
+    problem_2, solution_2 = check_2.problem, check_2.solution
+    by_point = dict(zip(map(tuple, problem_2["X"]), problem_2["names"], strict=True))
+    score = decision_value(solution_2.w, solution_2.b, query)
+    rows = [
+        (
+            "P1",
+            "hyperplane",
+            hyperplane_text(said["p1.w"], said["p1.b"]),
+            hyperplane_text(solution_1.w, solution_1.b),
+            f"w {verdict['p1.w']}, b {verdict['p1.b']}",
+        ),
+        (
+            "P1",
+            "support vectors",
+            ", ".join(said["p1.support_vectors"]),
+            point_names(solution_1.on_margin, problem_1["names"]),
+            verdict["p1.support_vectors"],
+        ),
+        (
+            "P1",
+            "margin width",
+            "not given",
+            f"2/||w|| = {decimal_text(solution_1.margin_width, 4)}",
+            "missing",
+        ),
+        (
+            "P2",
+            "w, b",
+            f"w = {vector_text(said['p2.w'])}, b = {said['p2.b']}",
+            f"w = {vector_text(solution_2.w)}, b = {solution_2.b}",
+            f"w {verdict['p2.w']}, b {verdict['p2.b']}",
+        ),
+        (
+            "P2",
+            "(i) margin width",
+            str(said["p2.margin"]),
+            f"2/||w|| = {decimal_text(solution_2.margin_width, 4)}",
+            verdict["p2.margin"],
+        ),
+        (
+            "P2",
+            "(ii) support vectors",
+            ", ".join(f"{by_point[tuple(x)]}{tuple(x)}" for x in said["p2.support_vectors"]),
+            point_names(solution_2.on_margin, problem_2["names"]),
+            verdict["p2.support_vectors"],
+        ),
+        (
+            "P2",
+            f"(iii) class of {tuple(query)}",
+            f"{said['p2.query_class']:+d}",
+            f"{classify(solution_2.w, solution_2.b, query):+d} (w.x+b = {score})",
+            verdict["p2.query_class"],
+        ),
+    ]
+    columns = ["problem", "item", "original", "verified", "verdict"]
+    return pd.DataFrame(rows, columns=columns).set_index(["problem", "item"])

@@ -16,16 +16,24 @@ from helpers.backprop import (
     Params,
     central_difference_gradients,
     error_at,
+    finite_difference_check,
     forward,
     gradients,
     max_abs_difference,
+    missing_from_text,
+    original_comparison,
+    original_replays,
     relu,
     relu_grad,
     sgd_step,
+    sklearn_check,
     sklearn_sgd_trajectory,
     squared_error,
     step_table_rows,
+    steps_table,
     train_sequence,
+    trajectory_table,
+    written_forms,
 )
 
 INITIAL = Params(w1=Fraction("0.1"), b1=Fraction("0.2"), w2=Fraction("0.3"), b2=Fraction("0.4"))
@@ -169,3 +177,53 @@ def test_theory_write_up_shows_the_verified_final_parameters():
     final = train_sequence(INITIAL, SAMPLES, ETA)[-1].after
     for value in final.as_dict().values():
         assert f"{float(value):.10f}" in text
+
+
+def test_steps_and_trajectory_tables():
+    records = train_sequence(INITIAL, SAMPLES, ETA)
+    steps = steps_table(records)
+    assert steps.index.names == ["step", "quantity"] and len(steps) == 3 * 15
+    assert steps.loc[(1, "z1 = w1 x + b1"), "exact"] == "3/10"
+    trajectory = trajectory_table(INITIAL, records)
+    assert list(trajectory.index) == [0, 1, 2, 3]
+    assert trajectory.loc[0, "w1"] == "0.1000000000" and trajectory.loc[0, "E"] == ""
+    assert trajectory.loc[1, "sample"] == "(1, 3)" and trajectory.loc[1, "y_pred"] == "0.4900000000"
+
+
+def test_finite_difference_check_is_exact_away_from_the_kink():
+    table, largest = finite_difference_check(train_sequence(INITIAL, SAMPLES, ETA))
+    assert largest == 0.0 and len(table) == 12
+    assert set(table["|difference| (exact)"]) == {"0"}
+
+
+def test_sklearn_check_reports_the_largest_difference():
+    records = train_sequence(INITIAL, SAMPLES, ETA)
+    floats = [Params(**{k: float(v) for k, v in r.after.as_dict().items()}) for r in records]
+    table, largest = sklearn_check(records, floats)
+    assert largest == 0.0 and set(table["|difference|"]) == {"0.0e+00"}
+    shifted = [Params(**{**p.as_dict(), "b2": p.b2 + 1e-3}) for p in floats]
+    assert sklearn_check(records, shifted)[1] == pytest.approx(1e-3)
+
+
+def test_replays_redo_the_originals_arithmetic():
+    replays = original_replays(INITIAL, ETA)
+    value, how = replays["step1.y_pred"]
+    assert value == F("0.49") and how == "relu(0.1*1+0.2)*0.3+0.4"
+    assert replays["step1.w2"][1] == "0.3+0.01*(3-0.49)"
+
+
+def test_original_comparison_finds_the_two_arithmetic_slips():
+    table = original_comparison(INITIAL, ETA, train_sequence(INITIAL, SAMPLES, ETA))
+    slips = set(table.index[table["replay = original?"] == "no (slip)"])
+    assert slips == {(1, "b2"), (2, "E")}
+    assert set(table.index[table["differs"] == "no"]) == {(1, "y_pred"), (1, "E")}
+    assert table.loc[(0, "b2 start (summary)"), "replay = original?"] == "n/a"
+
+
+def test_written_forms_and_missing_values():
+    assert written_forms(F("-0.753")) == {"0.753"}
+    assert written_forms(F("0.123456789012")) == {"0.123456789012", "0.1234567890"}
+    records = train_sequence(INITIAL, SAMPLES[:1], ETA)
+    assert len(missing_from_text(records, "")) == 10
+    quoted = " ".join(sorted(written_forms(records[0].forward.y_pred)))
+    assert len(missing_from_text(records, quoted)) == 9
