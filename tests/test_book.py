@@ -53,7 +53,7 @@ RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 
 def _expected_pages() -> list[str]:
     """Every HTML page the book must have, from its sources (not from the build)."""
-    pages = ["genindex.html", "search.html"]
+    pages = ["search.html"]
     for name in book.stage_files():
         if name.endswith((".md", ".ipynb")):
             pages.append(name.rsplit(".", 1)[0] + ".html")
@@ -246,7 +246,7 @@ def _expected_title(site_dir: Path, page: str) -> str:
     """The first heading of the page's source (the landing page's: the project name)."""
     stage = book.STAGE_DIR
     stem = page.rsplit(".", 1)[0]
-    if page in ("genindex.html", "search.html"):
+    if page == "search.html":
         return ""
     if (stage / f"{stem}.ipynb").is_file():
         nb = nbformat.read(stage / f"{stem}.ipynb", as_version=4)
