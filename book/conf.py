@@ -47,6 +47,9 @@ html_title = project
 html_favicon = "favicon.svg"
 # The sources (the notebooks as .ipynb) are copied: the download button offers them.
 html_copy_source = True
+# No general index: the pages define no index entries, so it would be an empty page.
+html_use_index = False
+html_domain_indices = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
 # Light or dark as the reader's system prefers (unset, the theme logs a console error).
