@@ -75,7 +75,7 @@ SENSITIVITY_MARGIN = 0.05
 #: Training loss is checked every this many SGD steps, on the first MONITOR_IMAGES
 #: training images (a cheap, fixed estimate of the training loss).
 CHECK_EVERY = 50
-MONITOR_IMAGES = 2_000
+MONITOR_IMAGES = 1_000
 #: Outcomes of the rules of claims 2 and 3.
 YES, NO, UNRESOLVED = "yes", "no", "unresolved"
 #: A sentence's verdict from its parts (:func:`sentence_verdict`).
