@@ -35,6 +35,11 @@ Kinds of comparison (``kind``; ``number`` is the default for numeric originals):
     JSON values equal (numbers compared as floats) -> ``matches``.
 ``set``
     Same elements in any order -> ``matches``.
+``verdict``
+    A qualitative statement a notebook decides by a rule of its own (notebook 07):
+    ``key`` names the verdict the notebook saved (a string), ``expect`` lists the
+    verdicts that agree with the statement. ``consistent`` when the saved verdict is one
+    of them, else ``not consistent``.
 ``highest`` / ``lowest``
     A qualitative statement decided by a rule: ``candidates`` maps names to keys,
     ``expect`` lists the names the statement says come out on top (bottom).
@@ -71,7 +76,7 @@ from helpers.profiles import PROFILE_NAMES, PROFILES, get_profile
 LEDGER_PATH = Path(__file__).with_name("ledger.toml")
 LEDGER_SCHEMA = 1
 
-KINDS = ("number", "exact", "set", "highest", "lowest")
+KINDS = ("number", "exact", "set", "highest", "lowest", "verdict")
 AGREEING = ("matches", "consistent")
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _NOTEBOOK_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+$")
@@ -308,9 +313,17 @@ def _resolve_entry(group: Mapping, raw: Mapping, index: int) -> LedgerEntry:
         if "key" not in merged:
             raise LedgerError(f"entry {entry_id!r}: missing field 'key'")
         key = parse_key_path(merged["key"], prefix, f"entry {entry_id!r} key")
-        for field in ("candidates", "expect"):
-            if field in merged:
-                raise LedgerError(f"entry {entry_id!r}: {field} is only for highest/lowest")
+        if "candidates" in merged:
+            raise LedgerError(f"entry {entry_id!r}: candidates is only for highest/lowest")
+        if kind == "verdict":
+            exp = merged.get("expect")
+            if not isinstance(exp, list) or not exp or not all(isinstance(e, str) for e in exp):
+                raise LedgerError(f"entry {entry_id!r}: expect must list the agreeing verdicts")
+            if not isinstance(original, str):
+                raise LedgerError(f"entry {entry_id!r}: the original of a statement is its text")
+            expect = tuple(exp)
+        elif "expect" in merged:
+            raise LedgerError(f"entry {entry_id!r}: expect is only for highest/lowest/verdict")
     if kind == "set" and not isinstance(original, list):
         raise LedgerError(f"entry {entry_id!r}: kind 'set' needs a list original")
 
@@ -537,7 +550,7 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
     Raises ``LookupError`` when a key is missing, ``TypeError`` when the value
     has the wrong type (a stale results file or a ledger that drifted).
     """
-    if entry.kind in ("highest", "lowest"):
+    if entry.kind in ("highest", "lowest", "verdict"):
         original_text = f"“{entry.original}”"
     else:
         original_text = format_value(entry.original) + (
@@ -568,6 +581,12 @@ def compare(entry: LedgerEntry, payload: Mapping, profile: str) -> LedgerRow:
             for n, v in order
         )
         status = "consistent" if agrees else "not consistent"
+    elif entry.kind == "verdict":
+        value = lookup(payload, entry.key)
+        if not isinstance(value, str):
+            raise TypeError(f"{'.'.join(entry.key)} is {value!r}, not a verdict")
+        reproduced = value
+        status = "consistent" if value in entry.expect else "not consistent"
     else:
         value = lookup(payload, entry.key)
         if entry.kind == "number":

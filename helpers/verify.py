@@ -114,7 +114,9 @@ def load_tolerances(path: Path | None = None) -> dict[str, dict[str, dict]]:
     return rules
 
 
-def seed_tolerance(std: float, n_seeds: int, statistic: str = "value") -> float:
+def seed_tolerance(
+    std: float, n_seeds: int, statistic: str = "value", value: float | None = None
+) -> float:
     """How far a re-run on another machine may move a trained number, from the standard
     deviation ``std`` of that number over the ``n_seeds`` seeds of this run.
 
@@ -123,7 +125,11 @@ def seed_tolerance(std: float, n_seeds: int, statistic: str = "value") -> float:
     land anywhere in the seed distribution: it differs from the committed value by
     ``sqrt(2) std`` (standard deviation of the difference of two draws). For the mean
     over the seeds that is ``sqrt(2 / n) std``; for the seeds' standard deviation about
-    ``std / sqrt(n - 1)``. The tolerance is :data:`IN_RUN_Z` times that.
+    ``std / sqrt(n - 1)``. The tolerance is :data:`IN_RUN_Z` times that, and never wider
+    than the quantity itself: ``|value|`` (the number the tolerance is for: one seed's
+    number, a mean, or a standard deviation; for ``"std"`` it defaults to ``std``). A
+    tolerance wider than its quantity would accept a re-run that lost the effect or the
+    spread altogether.
     ``statistic``: ``"value"`` (one seed's number), ``"mean"`` or ``"std"``.
     """
     if n_seeds < 2:
@@ -137,7 +143,14 @@ def seed_tolerance(std: float, n_seeds: int, statistic: str = "value") -> float:
     }
     if statistic not in factor:
         raise ValueError(f"statistic must be one of {tuple(factor)}, got {statistic!r}")
-    return IN_RUN_Z * factor[statistic] * std
+    tolerance = IN_RUN_Z * factor[statistic] * std
+    if value is None and statistic == "std":
+        value = std
+    if value is not None:
+        if not math.isfinite(value):
+            raise ValueError(f"value must be a finite number, got {value!r}")
+        tolerance = min(tolerance, abs(value))
+    return tolerance
 
 
 def abs_rule(tolerance: float, basis: str) -> dict:

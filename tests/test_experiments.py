@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import bottleneck_sweep as sweep
+from helpers import experiment_results as xr
 from helpers import experiments as ex
 from helpers import scratch_study as study
 from helpers import seeds, verify
@@ -25,7 +26,16 @@ def tiny_splits(n_train=300, n_test=60, seed=0) -> Splits:
     return Splits(X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:])
 
 
-def run_one(splits, key="tanh/random", n_train=300, checkpoints=(6,), seed=5, keep=True, lr=0.002):
+def run_one(
+    splits,
+    key="tanh/random",
+    n_train=300,
+    checkpoints=(6,),
+    seed=5,
+    keep=True,
+    lr=0.002,
+    dtype="float64",
+):
     return ex.train_with_checkpoints(
         key,
         n_train,
@@ -34,6 +44,7 @@ def run_one(splits, key="tanh/random", n_train=300, checkpoints=(6,), seed=5, ke
         128,
         seed,
         keep,
+        dtype,
         X_train=splits.X_train,
         y_train=splits.y_train,
         X_test=splits.X_test,
@@ -103,33 +114,258 @@ def test_steps_per_epoch(n, steps):
     assert ex.steps_per_epoch(n) == steps
 
 
-# ------------------------------------------------------------------------------ grids
+# --------------------------------------------------------------------------- statistics
 
 
-def test_data_vs_steps_grid_evaluates_every_size_at_every_step_count():
-    tasks = ex.data_vs_steps_tasks(["tanh/random"], (100, 400, 200), 10, (1, 2))
-    assert len(tasks) == 3 * 2
-    assert {args[2] for args in tasks.values()} == {(10, 30, 70)}
-    assert [args[1] for args in tasks.values()] == [400, 400, 200, 200, 100, 100]
-    assert all(
-        args[3] == study.LEARNING_RATE and args[4] == study.BATCH_SIZE for args in tasks.values()
+def test_t_interval_uses_students_t_with_n_minus_1_degrees_of_freedom():
+    interval = ex.t_interval([0.1, 0.2, 0.3])
+    assert interval["n"] == 3 and interval["mean"] == pytest.approx(0.2)
+    assert interval["std"] == pytest.approx(0.1)
+    half = 4.302652729911275 * 0.1 / np.sqrt(3)  # t(0.975, 2 d.o.f.)
+    assert interval["low"] == pytest.approx(0.2 - half)
+    assert interval["high"] == pytest.approx(0.2 + half)
+    assert ex.t_quantile(6) == pytest.approx(2.5705818366147395)
+    with pytest.raises(ValueError, match="at least 2"):
+        ex.t_interval([0.5])
+    with pytest.raises(ValueError):
+        ex.t_interval([0.5, float("nan")])
+
+
+def test_paired_differences_are_one_per_seed_and_refuse_mismatches():
+    table = pd.DataFrame(
+        {"seed": [1, 2, 1, 2], "n_train": [10, 10, 20, 20], "test_accuracy": [0.5, 0.6, 0.7, 0.9]}
+    )
+    differences = ex.paired(table, {"n_train": 20}, {"n_train": 10})
+    assert differences.to_dict() == pytest.approx({1: 0.2, 2: 0.3})
+    with pytest.raises(ValueError, match="one row per seed"):
+        ex.paired(table, {"n_train": 30}, {"n_train": 10})
+    with pytest.raises(ValueError, match="different seeds"):
+        ex.paired(table.assign(seed=[1, 2, 1, 3]), {"n_train": 20}, {"n_train": 10})
+
+
+def test_interval_results_rules_catch_a_moved_bound_and_never_exceed_the_quantity():
+    interval = ex.t_interval([0.10, 0.12, 0.11, 0.13])
+    section, rules = xr.interval_results({"steps": interval}, "claim/effects")
+    assert section["steps"]["n"] == 4
+    assert "claim/effects/steps/n" not in rules  # a count is compared exactly
+    for key in ("mean", "std"):
+        assert (
+            rules[f"claim/effects/steps/{key}"]["tolerance"] <= abs(section["steps"][key]) * 1.001
+        )
+    committed = {"claim": {"effects": section}, verify.IN_RUN_RULES: rules}
+    moved = copy.deepcopy(committed)
+    moved["claim"]["effects"]["steps"]["low"] -= 1.0
+    assert len(verify.compare("x", committed, moved, {}).failures) == 1
+
+
+# ------------------------------------------------------- claim 1: training images or steps
+
+
+def test_data_vs_steps_tasks_give_two_runs_per_seed_from_one_corner():
+    tasks = ex.data_vs_steps_tasks("tanh/random", 100, 800, 10, 70, (1, 2))
+    assert len(tasks) == 4
+    long_runs = [a for a in tasks.values() if a[1] == 100]
+    more_runs = [a for a in tasks.values() if a[1] == 800]
+    assert all(a[2][0] == 10 and a[2][-1] == 70 for a in long_runs)
+    assert all(a[2] == (10,) for a in more_runs)
+    assert {a[5] for a in long_runs} == {a[5] for a in more_runs} == {1, 2}
+    assert all(a[7] == ex.DTYPE for a in tasks.values())
+    with pytest.raises(ValueError):
+        ex.data_vs_steps_tasks("tanh/random", 800, 100, 10, 70, (1,))
+    with pytest.raises(ValueError):
+        ex.data_vs_steps_tasks("tanh/random", 100, 800, 70, 10, (1,))
+
+
+@pytest.mark.parametrize(
+    "steps_low, images_low, difference, expected",
+    [
+        (0.05, -0.01, (-0.1, 0.1), ex.STEPS),
+        (-0.01, 0.05, (-0.1, 0.1), ex.IMAGES),
+        (-0.01, -0.02, (-0.1, 0.1), ex.NEITHER),
+        (0.05, 0.05, (0.01, 0.2), ex.STEPS),
+        (0.05, 0.05, (-0.2, -0.01), ex.IMAGES),
+        (0.05, 0.05, (-0.02, 0.03), ex.BOTH),
+    ],
+)
+def test_data_or_steps_rule_returns_each_outcome(steps_low, images_low, difference, expected):
+    assert ex.data_or_steps_rule(steps_low, images_low, *difference) == expected
+
+
+def data_steps_table(step_gain, image_gain, noise=0.01, seeds=(1, 2, 3, 4)):
+    """Made-up claim-1 records: the corner at 0.3, more steps and more images adding
+    their gains, each seed with its own small offset."""
+    rows = []
+    for number, seed in enumerate(seeds):
+        jitter = noise * (number - 1.5)
+        rows += [
+            {"seed": seed, "n_train": 100, "steps": 10, "test_accuracy": 0.3 + jitter},
+            {
+                "seed": seed,
+                "n_train": 100,
+                "steps": 70,
+                "test_accuracy": 0.3 + step_gain + 2 * jitter,
+            },
+            {"seed": seed, "n_train": 800, "steps": 10, "test_accuracy": 0.3 + image_gain - jitter},
+        ]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    "step_gain, image_gain, expected",
+    [(0.3, 0.0, ex.STEPS), (0.0, 0.3, ex.IMAGES), (0.2, 0.2, ex.BOTH), (0.0, 0.0, ex.NEITHER)],
+)
+def test_data_or_steps_verdict_on_made_up_runs(step_gain, image_gain, expected):
+    differences = ex.data_vs_steps_differences(
+        data_steps_table(step_gain, image_gain), 100, 800, 10, 70
+    )
+    assert set(differences) == {"steps", "images", "steps_minus_images"}
+    effects = {name: ex.t_interval(values) for name, values in differences.items()}
+    assert ex.data_or_steps_verdict(effects) == expected
+
+
+# --------------------------------------- claim 2: sensitivity to initialisation and rate
+
+
+def to_loss(splits, key, lr, target, max_steps, seed=5, n_train=300):
+    return ex.train_to_loss(
+        key,
+        n_train,
+        lr,
+        target,
+        max_steps,
+        seed,
+        128,
+        True,
+        "float64",
+        X_train=splits.X_train,
+        y_train=splits.y_train,
+        X_test=splits.X_test,
+        y_test=splits.y_test,
     )
 
 
-def test_sensitivity_grid_keeps_the_weights_of_every_run():
-    tasks = ex.sensitivity_tasks(1000, 3, (1, 2, 3))
-    assert len(tasks) == 2 * 2 * 3 * 3
-    assert {args[2] for args in tasks.values()} == {(24,)}
-    assert all(args[6] for args in tasks.values())
-    assert {args[3] for args in tasks.values()} == set(ex.SENSITIVITY_LEARNING_RATES)
-
-
-def test_records_has_one_row_per_checkpoint():
+def test_a_zero_initialised_relu_network_is_stopped_as_stuck():
     splits = tiny_splits()
-    tasks = {"a": ("tanh/random", 200, (1, 3), 0.002, 128, 5, False)}
-    table = ex.records({"a": run_one(splits, n_train=200, checkpoints=(1, 3))}, tasks)
-    assert list(table["steps"]) == [1, 3]
-    assert set(ex.METRICS) <= set(table.columns)
+    result = to_loss(splits, "relu/zero", 0.05, 0.1, 10 * ex.CHECK_EVERY)
+    assert result["stuck"] and not result["reached"] and result["steps"] == ex.CHECK_EVERY
+    model = ex.rebuild_model(result)
+    assert ex.is_stuck(model)
+    assert not ex.is_stuck(ScratchMLP("relu", "random", random_state=0))
+    assert not ex.is_stuck(ScratchMLP("sigmoid", "zero", random_state=0))  # sigmoid(0) = 0.5
+
+
+def test_train_to_loss_stops_at_the_target_or_the_cap_on_the_same_batches():
+    splits = tiny_splits()
+    easy = to_loss(splits, "relu/random", 0.05, 10.0, 500)  # any loss is below 10
+    assert easy["reached"] and easy["steps"] == ex.CHECK_EVERY
+    capped = to_loss(splits, "relu/random", 0.002, 1e-6, 7)
+    assert not capped["reached"] and not capped["stuck"] and capped["steps"] == 7
+    same = run_one(splits, key="relu/random", checkpoints=(7,))
+    assert capped["metrics"][7] == same["metrics"][7]  # same weights, same batches
+    with pytest.raises(ValueError):
+        to_loss(splits, "relu/random", 0.002, 0.5, 0)
+
+
+def test_sensitivity_tasks_cover_the_grid_smallest_rate_first():
+    tasks = ex.sensitivity_tasks(1000, (0.008, 0.002), 0.5, 400, (1, 2))
+    assert len(tasks) == 2 * 3 * 2 * 2
+    assert next(iter(tasks.values()))[2] == 0.002
+    assert {a[0].split("/")[1] for a in tasks.values()} == set(ex.SENSITIVITY_INITS)
+
+
+@pytest.mark.parametrize(
+    "reached, gaps, expected",
+    [
+        ({"zero": 0.0, "random": 1.0}, {}, ex.YES),  # one never learns, one always does
+        ({"a": 1.0, "b": 1.0}, {"a - b": (0.06, 0.10)}, ex.YES),  # beyond the margin
+        ({"a": 1.0, "b": 1.0}, {"a - b": (-0.12, -0.07)}, ex.YES),
+        ({"a": 1.0, "b": 1.0}, {"a - b": (-0.02, 0.03)}, ex.NO),
+        ({"a": 1.0, "b": 1.0}, {"a - b": (-0.02, 0.08)}, ex.UNRESOLVED),  # straddles
+        ({"a": 1.0, "b": 0.5}, {}, ex.UNRESOLVED),  # the seeds decide
+        ({"a": 0.0, "b": 0.0}, {}, ex.UNRESOLVED),  # nothing learns
+    ],
+)
+def test_sensitivity_rule_returns_each_outcome(reached, gaps, expected):
+    assert ex.sensitivity_rule(reached, gaps) == expected
+
+
+def sensitivity_table(init_gap=0.0, lr_gap=0.0, zero_learns=False, seeds=(1, 2, 3)):
+    """Made-up claim-2 records for relu: random at 0.90, normal ``init_gap`` higher, the
+    largest rate ``lr_gap`` lower; zero stuck at chance unless ``zero_learns``."""
+    rows = []
+    for number, seed in enumerate(seeds):
+        for init in ex.SENSITIVITY_INITS:
+            for lr in (0.002, 0.008, 0.032):
+                accuracy = 0.90 + 0.004 * number + (init_gap if init == "normal" else 0.0)
+                accuracy -= lr_gap if lr == 0.032 else 0.0
+                reached = init != "zero" or zero_learns
+                rows.append(
+                    {
+                        "config": f"relu/{init}",
+                        "learning_rate": lr,
+                        "seed": seed,
+                        "reached": reached,
+                        "test_accuracy": accuracy if reached else 0.112,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_sensitivity_verdicts_on_made_up_runs_come_out_either_way():
+    insensitive = ex.sensitivity_verdicts(sensitivity_table(zero_learns=True), "relu")["verdicts"]
+    assert insensitive == {
+        "initialisation": ex.NO,
+        "initialisation_nonzero": ex.NO,
+        "learning_rate": ex.NO,
+    }
+    sensitive = ex.sensitivity_verdicts(sensitivity_table(init_gap=0.1, lr_gap=0.2), "relu")
+    assert sensitive["verdicts"] == {
+        "initialisation": ex.YES,
+        "initialisation_nonzero": ex.YES,
+        "learning_rate": ex.YES,
+    }
+    assert sensitive["comparisons"]["initialisation"]["reached"]["relu/zero"] == 0.0
+    only_zero = ex.sensitivity_verdicts(sensitivity_table(), "relu")["verdicts"]
+    assert only_zero["initialisation"] == ex.YES and only_zero["initialisation_nonzero"] == ex.NO
+
+
+@pytest.mark.parametrize(
+    "parts, expected",
+    [
+        ([ex.YES, ex.YES], ex.HOLDS),
+        ([ex.NO, ex.NO], ex.FAILS),
+        ([ex.YES, ex.NO], ex.PARTLY),
+        ([ex.YES, ex.UNRESOLVED], ex.UNRESOLVED),
+        ([ex.NO, ex.UNRESOLVED], ex.FAILS),
+    ],
+)
+def test_sentence_verdict(parts, expected):
+    assert ex.sentence_verdict(parts) == expected
+
+
+def test_sentence_verdict_refuses_unknown_parts():
+    with pytest.raises(ValueError):
+        ex.sentence_verdict(["maybe"])
+    with pytest.raises(ValueError):
+        ex.sentence_verdict([])
+
+
+def test_a_flipped_verdict_fails_verification():
+    verdicts = ex.sensitivity_verdicts(sensitivity_table(), "relu")
+    section, rules = xr.comparison_results(verdicts["comparisons"], "sensitivity/relu/comparisons")
+    committed = {
+        "sensitivity": {
+            "relu": {"comparisons": section, "verdicts": verdicts["verdicts"]},
+            "sentence": ex.PARTLY,
+        },
+        verify.IN_RUN_RULES: rules,
+    }
+    assert not verify.compare("x", committed, copy.deepcopy(committed), {}).failures
+    flipped = copy.deepcopy(committed)
+    flipped["sensitivity"]["relu"]["verdicts"]["initialisation"] = ex.NO
+    flipped["sensitivity"]["sentence"] = ex.FAILS
+    failures = verify.compare("x", committed, flipped, {}).failures
+    assert len(failures) == 2 and all("allowed: exactly equal" in f for f in failures)
 
 
 # ------------------------------------------------------------------ summaries, tolerances
@@ -137,14 +373,26 @@ def test_records_has_one_row_per_checkpoint():
 
 def test_summary_means_stds_and_seed_tolerances():
     table = fake_table({"a": 0.5, "b": 0.8}, std=0.02)
-    summary = ex.summarise(table, ["condition"], ["test_accuracy"])
+    summary = xr.summarise(table, ["condition"], ["test_accuracy"])
     assert summary.loc["a", ("test_accuracy", "mean")] == pytest.approx(0.5)
     assert summary.loc["b", ("test_accuracy", "std")] == pytest.approx(0.02)
     assert summary.loc["a", ("test_accuracy", "tol_value")] == pytest.approx(4 * np.sqrt(2) * 0.02)
     assert summary.loc["a", ("test_accuracy", "tol_mean")] == pytest.approx(
         4 * np.sqrt(2 / 3) * 0.02
     )
-    assert summary.loc["a", ("test_accuracy", "tol_std")] == pytest.approx(4 * 0.02 / np.sqrt(2))
+    # 4 x 0.02 / sqrt(2) would be wider than the standard deviation itself: capped at it
+    assert summary.loc["a", ("test_accuracy", "tol_std")] == pytest.approx(0.02)
+
+
+def test_no_tolerance_is_wider_than_its_quantity():
+    table = fake_table({"near_zero": 0.01, "b": 0.6}, std=0.05)
+    summary = xr.summarise(table, ["condition"], ["test_accuracy"])
+    assert summary.loc["near_zero", ("test_accuracy", "tol_mean")] == pytest.approx(0.01)
+    _, rules = xr.condition_results(table, summary, "exp", ["test_accuracy"])
+    runs = table[table["condition"] == "near_zero"]
+    for seed, value in zip(runs["seed"], runs["test_accuracy"], strict=True):
+        leaf = f"exp/condition=near_zero/runs/{seed}/test_accuracy"
+        assert rules[leaf]["tolerance"] <= abs(value) * 1.001
 
 
 def test_a_small_spread_is_widened_to_its_peers_median():
@@ -155,7 +403,7 @@ def test_a_small_spread_is_widened_to_its_peers_median():
             fake_table({"c": 0.7}, std=0.03),
         ]
     )
-    summary = ex.summarise(table, ["condition"], ["test_accuracy"])
+    summary = xr.summarise(table, ["condition"], ["test_accuracy"])
     tol = summary[("test_accuracy", "tol_value")]
     assert tol["quiet"] == pytest.approx(tol["b"])  # the median spread (0.02), not 0.001
     assert tol["c"] > tol["b"]
@@ -165,8 +413,8 @@ def test_condition_results_give_rules_that_verify_catches_changes_with():
     table = pd.concat(
         [fake_table({"a": 0.5}, std=0.02), fake_table({"b": 0.7}, std=0.0)], ignore_index=True
     )
-    summary = ex.summarise(table, ["condition"], ["test_accuracy"])
-    section, rules = ex.condition_results(table, summary, "exp/conditions", ["test_accuracy"])
+    summary = xr.summarise(table, ["condition"], ["test_accuracy"])
+    section, rules = xr.condition_results(table, summary, "exp/conditions", ["test_accuracy"])
     assert set(section) == {"condition=a", "condition=b"}
     assert section["condition=a"]["runs"]["0"]["test_accuracy"] == table["test_accuracy"][0]
     assert "exp/conditions/condition=a/runs/0/test_accuracy" in rules
@@ -183,133 +431,14 @@ def test_condition_results_give_rules_that_verify_catches_changes_with():
 
 def test_no_spread_anywhere_means_no_rule():
     table = fake_table({"a": 0.5, "b": 0.7}, std=0.0)
-    summary = ex.summarise(table, ["condition"], ["test_accuracy"])
-    _, rules = ex.condition_results(table, summary, "exp", ["test_accuracy"])
+    summary = xr.summarise(table, ["condition"], ["test_accuracy"])
+    _, rules = xr.condition_results(table, summary, "exp", ["test_accuracy"])
     assert rules == {}
 
 
 def test_mean_std_frame_prints_behind_approx():
-    summary = ex.summarise(fake_table({"a": 0.5}, std=0.02), ["condition"], ["test_accuracy"])
-    assert ex.mean_std_frame(summary, ["test_accuracy"]).iloc[0, 0] == "≈0.5000 ± ≈0.0200"
-
-
-# ------------------------------------------------------------------------------ verdicts
-
-
-@pytest.mark.parametrize(
-    "step, data, expected",
-    [
-        (0.20, 0.01, "the number of SGD steps"),
-        (0.01, 0.20, "the number of training images"),
-        (0.20, 0.19, "both, about equally"),
-        (0.30, 0.10, "both, the step count more"),
-        (0.10, 0.30, "both, the data more"),
-        (0.01, -0.01, "neither (unexplained at this scale)"),
-    ],
-)
-def test_gap_rule(step, data, expected):
-    assert ex.gap_rule(step, data, step_se=0.02, data_se=0.02, diff_se=0.02) == expected
-
-
-def test_a_verdict_near_its_threshold_may_flip_and_one_far_from_it_may_not():
-    rule = ex.sensitivity_rule
-    outcome, how = ex.verdict_rule(
-        rule, {"setting_spread": 0.10, "seed_spread": 0.02}, {"setting_spread": 0.01}
-    )
-    assert (outcome, how) == ("yes", None)
-    outcome, how = ex.verdict_rule(
-        rule, {"setting_spread": 0.03, "seed_spread": 0.02}, {"setting_spread": 0.02}
-    )
-    assert outcome == "yes" and how["kind"] == "one_of" and how["values"] == ["yes", "no"]
-
-
-def test_derived_tolerance_is_the_largest_change_of_the_result():
-    tolerance = ex.derived_tolerance(
-        lambda a, b: (a - b) / a, {"a": 1.0, "b": 0.5}, {"a": 0.1, "b": 0.1}
-    )
-    assert tolerance == pytest.approx(
-        max(abs((a - b) / a - 0.5) for a in (0.9, 1.1) for b in (0.4, 0.6))
-    )
-
-
-def test_gap_verdict_on_a_made_up_grid():
-    rows = []
-    for n in (100, 800):
-        for steps in (10, 30, 70):
-            for seed in range(3):
-                accuracy = 0.1 + 0.001 * steps + 0.00001 * n + 0.002 * seed
-                rows.append(
-                    {
-                        "config": "tanh/random",
-                        "n_train": n,
-                        "steps": steps,
-                        "seed": seed,
-                        "test_accuracy": accuracy,
-                    }
-                )
-    summary = ex.summarise(pd.DataFrame(rows), ["config", "n_train", "steps"], ["test_accuracy"])
-    g = ex.gap_verdict(summary, "tanh/random", 10, 3, original=0.85)
-    assert g["values"]["step_effect"] == pytest.approx(0.06)
-    assert g["values"]["data_effect"] == pytest.approx(0.007)
-    assert g["outcomes"]["what_moves_accuracy"] == "both, the step count more"
-    assert g["outcomes"]["reaches_original"] == "no"
-    assert g["settings"] == {
-        "smallest_size": 100,
-        "largest_size": 800,
-        "long_steps": 70,
-        "original_test_accuracy": 0.85,
-    }
-
-
-def sensitivity_table(init_shift=0.0, lr_shift=0.0, noise=0.005):
-    rows = []
-    for activation in ("relu", "leaky_relu"):
-        for i, init in enumerate(ex.SENSITIVITY_INITS):
-            for j, lr in enumerate(ex.SENSITIVITY_LEARNING_RATES):
-                for seed in range(3):
-                    rows.append(
-                        {
-                            "config": f"{activation}/{init}",
-                            "learning_rate": lr,
-                            "seed": seed,
-                            "test_accuracy": 0.9 + i * init_shift + j * lr_shift + noise * seed,
-                        }
-                    )
-    table = pd.DataFrame(rows)
-    return table, ex.summarise(table, ["config", "learning_rate"], ["test_accuracy"])
-
-
-def test_sensitivity_verdict_compares_setting_spreads_with_the_seed_spread():
-    table, summary = sensitivity_table(init_shift=0.0, lr_shift=0.05)
-    verdict = ex.sensitivity_verdict(table, summary, "relu")
-    assert verdict["values"]["seed_spread"] == pytest.approx(0.01)
-    assert verdict["values"]["lr_spread"] == pytest.approx(0.10)
-    assert verdict["values"]["init_spread"] == pytest.approx(0.0, abs=1e-12)
-    assert verdict["outcomes"] == {"sensitive_to_init": "no", "sensitive_to_lr": "yes"}
-    assert verdict["settings"] == {"runs": 18}
-    assert verdict["values"]["runs_near_chance"] == 0
-    assert verdict["tolerances"]["runs_near_chance"] == 0  # no run near the threshold
-
-
-def test_runs_near_the_chance_threshold_may_be_counted_either_way():
-    table, summary = sensitivity_table(lr_shift=0.05)
-    table.loc[table["config"] == "relu/random", "test_accuracy"] -= 0.7  # 0.2 .. 0.31
-    summary = ex.summarise(table, ["config", "learning_rate"], ["test_accuracy"])
-    verdict = ex.sensitivity_verdict(table, summary, "relu")
-    assert verdict["values"]["runs_near_chance"] == 0
-    assert verdict["tolerances"]["runs_near_chance"] >= 1
-
-
-def test_verdict_results_lay_out_values_outcomes_and_rules():
-    table, summary = sensitivity_table(init_shift=0.011, lr_shift=0.05)
-    verdicts = {a: ex.sensitivity_verdict(table, summary, a) for a in ("relu", "leaky_relu")}
-    section, rules = ex.verdict_results(verdicts, "sensitivity/verdicts")
-    assert section["relu"]["sensitive_to_lr"] == "yes"
-    assert section["relu"]["runs"] == 18
-    assert rules["sensitivity/verdicts/relu/seed_spread"]["kind"] == "abs"
-    # the init spread (0.011) is within its tolerance of the seed spread (0.01): may flip
-    assert rules["sensitivity/verdicts/relu/sensitive_to_init"]["kind"] == "one_of"
-    assert "sensitivity/verdicts/relu/sensitive_to_lr" not in rules
+    summary = xr.summarise(fake_table({"a": 0.5}, std=0.02), ["condition"], ["test_accuracy"])
+    assert xr.mean_std_frame(summary, ["test_accuracy"]).iloc[0, 0] == "≈0.5000 ± ≈0.0200"
 
 
 # -------------------------------------------------------------------------------- models
@@ -324,50 +453,68 @@ def test_saved_networks_reload_with_identical_predictions(tmp_path):
     assert ex.same_predictions(model, path, splits.X_test)
     with np.load(path, allow_pickle=False) as data:  # readable without pickle
         assert "params_json" in data
-    other = ScratchMLP("tanh", "random", random_state=1).initialize()
+    other = ScratchMLP("tanh", "random", random_state=1)
     assert not ex.same_predictions(other, path, splits.X_test)
 
 
 # ---------------------------------------------------------------------- bottleneck sweep
 
 
-@pytest.mark.parametrize(
-    "k, layers",
-    [(8, (128, 64, 8, 64, 128)), (32, (128, 64, 32, 64, 128)), (128, (128, 128, 128, 128, 128))],
-)
-def test_the_middle_layer_is_always_the_narrowest(k, layers):
-    assert sweep.layers_for(k) == layers
-    assert min(sweep.layers_for(k)) == k
+@pytest.mark.parametrize("k", [8, 128, 256])
+def test_the_code_is_the_only_and_so_the_narrowest_layer(k):
+    assert sweep.layers_for(k) == (k,)
+    with pytest.raises(ValueError):
+        sweep.layers_for(0)
 
 
-def test_pca_reconstruction_error_falls_with_width_and_vanishes_at_full_width():
+def test_pca_explained_variance_rises_with_width_and_reaches_one_at_full_width():
     rng = np.random.default_rng(0)
     X = rng.random((200, 20)) @ rng.random((20, 30))
-    table = sweep.pca_reconstruction_mse(X, {"train": X}, widths=(1, 2, 5, 30))
-    errors = table["train"].to_numpy()
-    assert np.all(np.diff(errors) < 0)
-    assert errors[-1] < 1e-20
+    ev = sweep.pca_explained_variance(X, X, widths=(1, 2, 5, 30))
+    assert np.all(np.diff(ev.to_numpy()) > 0)
+    assert ev[30] == pytest.approx(1.0)
+    assert sweep.explained_variance(0.25, 1.0) == 0.75
 
 
-def test_doubling_gains_and_saturation_rules():
-    mse = pd.Series([0.04, 0.02, 0.019], index=[64, 128, 256])
-    gains = sweep.doubling_gains(mse)
+def test_doubling_gains_are_differences_of_explained_variance():
+    gains = sweep.doubling_gains(pd.Series([0.80, 0.90, 0.905], index=[64, 128, 256]))
     assert list(gains.index) == ["64 -> 128", "128 -> 256"]
-    assert gains.iloc[0] == pytest.approx(0.5) and gains.iloc[1] == pytest.approx(0.05)
-    assert sweep.saturation_rule(0.02, 0.0191) == "yes"  # 4.5 % < 5 %
-    assert sweep.saturation_rule(0.02, 0.018) == "no"
-    assert sweep.accuracy_saturation_rule(0.80, 0.805) == "yes"
-    assert sweep.accuracy_saturation_rule(0.80, 0.82) == "no"
+    assert gains.to_numpy() == pytest.approx([0.10, 0.005])
+
+
+@pytest.mark.parametrize(
+    "low, high, at_plateau, expected",
+    [
+        (0.001, 0.008, True, ex.YES),
+        (0.02, 0.05, True, ex.NO),
+        (0.005, 0.02, True, ex.UNRESOLVED),
+        (0.001, 0.008, False, ex.UNRESOLVED),
+        (0.02, 0.05, False, ex.UNRESOLVED),
+    ],
+)
+def test_saturation_rule_returns_each_outcome(low, high, at_plateau, expected):
+    assert sweep.saturation_rule(low, high, at_plateau) == expected
+
+
+@pytest.mark.parametrize(
+    "curve, expected",
+    [
+        ([0.5, 0.6, 0.65], 0.05),
+        ([0.5, 0.6, 0.7], float("inf")),
+        ([0.5, 0.6, 0.59], 0.0),
+        ([0.5], float("inf")),
+    ],
+)
+def test_projected_gain_extrapolates_shrinking_gains(curve, expected):
+    assert sweep.projected_gain(curve) == pytest.approx(expected)
 
 
 def test_one_bottleneck_task_on_tiny_data():
     splits = tiny_splits(n_train=80, n_test=40)
     result = sweep.train_bottleneck(
         8,
-        seeds.AUTOENCODER_SEED,
-        seeds.FEATURE_CLASSIFIER_SEED,
-        2,
-        2,
+        seeds.BOTTLENECK_AUTOENCODER_SEED,
+        3,
         X_train=splits.X_train,
         y_train=splits.y_train,
         X_val=splits.X_val,
@@ -376,21 +523,20 @@ def test_one_bottleneck_task_on_tiny_data():
         y_test=splits.y_test,
     )
     assert set(sweep.METRICS) <= set(result)
-    assert len(result["validation_curve"]) == 2
-    assert 0 <= result["dead_units"] <= 8
-    tasks = {"k=8 seed=1": (8, 1, 1, 2, 2)}
+    assert 2 <= result["epochs_run"] == len(result["validation_curve"]) <= 3
+    assert result["at_plateau"] == (result["last_epoch_drop"] < sweep.PLATEAU_DROP)
+    assert result["validation_curve"][-1] == pytest.approx(result["validation_ev"])
+    tasks = {"k=8 seed=1": (8, 1, 3)}
     table = sweep.records({"k=8 seed=1": result}, tasks)
-    assert table.loc[0, "bottleneck"] == 8
-    assert table.loc[0, "last_epoch_gain"] == pytest.approx(
-        1 - result["validation_curve"][1] / result["validation_curve"][0]
-    )
+    assert table.loc[0, "bottleneck"] == 8 and "projected_gain" in table
+    with pytest.raises(ValueError):
+        sweep.train_bottleneck(8, 1, 1, **splits.arrays())
 
 
-def test_sweep_tasks_pair_each_autoencoder_seed_with_a_classifier_seed():
-    tasks = sweep.tasks((1, 2), (10, 20), 3, 4)
-    assert list(tasks)[:2] == ["k=256 seed=1", "k=256 seed=2"]
-    assert tasks["k=8 seed=2"] == (8, 2, 20, 3, 4)
-    assert len(tasks) == 2 * len(sweep.BOTTLENECKS)
+def test_sweep_tasks_run_the_widest_first():
+    tasks = sweep.tasks((1, 2), 3, (32, 256))
+    assert list(tasks) == ["k=256 seed=1", "k=256 seed=2", "k=32 seed=1", "k=32 seed=2"]
+    assert tasks["k=32 seed=2"] == (32, 2, 3)
 
 
 def test_repeated_seeds_never_collide_under_a_seed_offset():

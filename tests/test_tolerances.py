@@ -47,6 +47,13 @@ def test_a_numeric_best_parameter_is_a_choice():
     assert not verify.agrees(64, 96, rule)
 
 
+def test_a_verdict_never_gets_a_rule():
+    assert tolerances.is_verdict("sensitivity/relu/verdicts/learning_rate")
+    assert tolerances.is_verdict("bottleneck/sentence")
+    assert tolerances.is_verdict("data_vs_steps/verdict")
+    assert not tolerances.is_verdict("sensitivity/relu/comparisons/learning_rate_random/gaps")
+
+
 def test_seeds_are_settings():
     assert tolerances.is_setting("settings/train_seed")
     assert tolerances.is_setting("seeds/cv")

@@ -184,11 +184,24 @@ def test_malformed_in_run_rules_are_an_error():
 def test_seed_tolerance_per_statistic():
     assert verify.seed_tolerance(0.01, 3) == pytest.approx(4 * 2**0.5 * 0.01)
     assert verify.seed_tolerance(0.01, 3, "mean") == pytest.approx(4 * (2 / 3) ** 0.5 * 0.01)
-    assert verify.seed_tolerance(0.01, 5, "std") == pytest.approx(4 * 0.01 / 2)
+    assert verify.seed_tolerance(0.01, 17, "std") == pytest.approx(4 * 0.01 / 4)
     with pytest.raises(ValueError):
         verify.seed_tolerance(0.01, 1)
     with pytest.raises(ValueError):
         verify.seed_tolerance(0.01, 3, "median")
+
+
+def test_a_seed_tolerance_is_never_wider_than_its_quantity():
+    # a spread of 0.3 on an accuracy of 0.11 would otherwise allow 1.7 either way
+    assert verify.seed_tolerance(0.3, 3, "value", value=0.11) == pytest.approx(0.11)
+    assert verify.seed_tolerance(0.3, 3, "mean", value=-0.05) == pytest.approx(0.05)
+    assert verify.seed_tolerance(0.01, 3, "mean", value=0.9) == pytest.approx(
+        4 * (2 / 3) ** 0.5 * 0.01
+    )
+    # a standard deviation over 3 seeds may move by at most itself (4 / sqrt(2) > 1)
+    assert verify.seed_tolerance(0.02, 3, "std") == pytest.approx(0.02)
+    with pytest.raises(ValueError):
+        verify.seed_tolerance(0.01, 3, "mean", value=float("nan"))
 
 
 def test_abs_rule_rounds_up_to_three_digits_and_choice_rule_lists_the_outcomes():

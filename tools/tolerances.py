@@ -265,6 +265,15 @@ def is_choice(leaf: str) -> bool:
     return any(part.startswith(CHOICE_PARTS) for part in leaf.split("/"))
 
 
+#: Verdicts of pre-stated rules (notebook 07): never given a rule, so a re-run or a
+#: variant that reaches another verdict fails verification instead of widening it.
+VERDICT_PARTS = ("verdict", "verdicts", "sentence")
+
+
+def is_verdict(leaf: str) -> bool:
+    return any(part in VERDICT_PARTS for part in leaf.split("/"))
+
+
 def derive_rule(committed: Any, observed: Mapping[str, Any], choice: bool = False) -> dict | None:
     """The rule for one leaf from its committed value and each variant's value.
 
@@ -354,7 +363,7 @@ def derive(notebooks: Sequence[str] = MEASURED_NOTEBOOKS) -> dict:
         leaves = {}
         for leaf, value in committed.items():
             observed = {variant: flat[leaf] for variant, flat in measured.items() if leaf in flat}
-            if is_setting(leaf) or not observed:
+            if is_setting(leaf) or is_verdict(leaf) or not observed:
                 continue
             rule = derive_rule(value, observed, choice=is_choice(leaf))
             if rule is not None:
