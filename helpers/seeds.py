@@ -100,7 +100,6 @@ class TrainingSeeds:
         return PCA_SEED + self.offset
 
     #: notebook 07's from-scratch experiments start at notebook 03's seed, so a run at
-    #: 03's settings is 03's run; its bottleneck sweep starts at notebook 06's seeds.
+    #: 03's settings is 03's run; its bottleneck sweep starts at notebook 06's seed.
     experiment = scratch
     bottleneck_autoencoder = autoencoder
-    bottleneck_classifier = feature_classifier

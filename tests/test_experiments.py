@@ -250,8 +250,9 @@ def test_a_zero_initialised_relu_network_is_stopped_as_stuck():
     assert result["stuck"] and not result["reached"] and result["steps"] == ex.CHECK_EVERY
     model = ex.rebuild_model(result)
     assert ex.is_stuck(model)
-    assert not ex.is_stuck(ScratchMLP("relu", "random", random_state=0))
-    assert not ex.is_stuck(ScratchMLP("sigmoid", "zero", random_state=0))  # sigmoid(0) = 0.5
+    assert not ex.is_stuck(ScratchMLP("relu", "random", random_state=0).initialize())
+    # sigmoid(0) = 0.5
+    assert not ex.is_stuck(ScratchMLP("sigmoid", "zero", random_state=0).initialize())
 
 
 def test_train_to_loss_stops_at_the_target_or_the_cap_on_the_same_batches():
@@ -453,7 +454,7 @@ def test_saved_networks_reload_with_identical_predictions(tmp_path):
     assert ex.same_predictions(model, path, splits.X_test)
     with np.load(path, allow_pickle=False) as data:  # readable without pickle
         assert "params_json" in data
-    other = ScratchMLP("tanh", "random", random_state=1)
+    other = ScratchMLP("tanh", "random", random_state=1).initialize()
     assert not ex.same_predictions(other, path, splits.X_test)
 
 
@@ -513,7 +514,7 @@ def test_one_bottleneck_task_on_tiny_data():
     splits = tiny_splits(n_train=80, n_test=40)
     result = sweep.train_bottleneck(
         8,
-        seeds.BOTTLENECK_AUTOENCODER_SEED,
+        seeds.AUTOENCODER_SEED,
         3,
         X_train=splits.X_train,
         y_train=splits.y_train,
