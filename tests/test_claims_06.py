@@ -91,17 +91,23 @@ def test_default_only_claims_are_skipped_at_the_smoke_profile():
 # ------------------------------------------------------------------ the original's loop
 
 
-def _replays(mse=(0.2, 0.2, 0.2), warnings=3):
-    return {"relu": {"train_mse": list(mse), "convergence_warnings": warnings}}
+def _replays(mse=(0.2, 0.2, 0.2), warnings=3, identity=0.24):
+    return {
+        "relu": {"train_mse": list(mse), "convergence_warnings": warnings},
+        "identity": {"train_mse": [identity] * len(mse), "convergence_warnings": len(mse)},
+    }
 
 
 def test_replay_claims():
     source = claim_check("replays.items()")
-    run_check(source, replays=_replays())
+    run_check(source, replays=_replays(), profile="default")
     with pytest.raises(AssertionError, match="same relu network"):
-        run_check(source, replays=_replays(mse=(0.2, 0.19, 0.18)))
+        run_check(source, replays=_replays(mse=(0.2, 0.19, 0.18)), profile="smoke")
     with pytest.raises(AssertionError, match="warns"):
-        run_check(source, replays=_replays(warnings=0))
+        run_check(source, replays=_replays(warnings=0), profile="smoke")
+    with pytest.raises(AssertionError, match="after one epoch relu is lower"):
+        run_check(source, replays=_replays(identity=0.19), profile="default")
+    run_check(source, replays=_replays(identity=0.19), profile="smoke")
 
 
 # ------------------------------------------------------------------ classifiers
