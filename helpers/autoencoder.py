@@ -33,6 +33,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from helpers.data import Splits
 from helpers.fashion import counting_convergence_warnings, train_epochs
+from helpers.formatting import approx
 
 #: Hidden layers of the autoencoder (784 -> 128 -> 64 -> 32 -> 64 -> 128 -> 784).
 AUTOENCODER_LAYERS = (128, 64, 32, 64, 128)
@@ -327,6 +328,224 @@ def fit_pca(X_train: np.ndarray, n_components: int = PCA_COMPONENTS, *, seed: in
 def reconstruction_mse(model, X: np.ndarray) -> np.ndarray:
     """Per-image mean squared reconstruction error ``mean_j (X_ij - model(X)_ij)^2``, ``(n,)``."""
     return np.mean((X - model.predict(X)) ** 2, axis=1)
+
+
+# ------------------------------------------------------------------ tables
+
+#: Row labels of :func:`reconstruction_table`'s two references.
+PCA_ROW = "PCA-32 (best linear 32-number code)"
+MEAN_ROW = "mean training image (no code)"
+
+
+def replay_table(replays: Mapping[str, Mapping]) -> pd.DataFrame:
+    """One row per activation of :func:`replay_original_epoch_loop` results.
+
+    Columns: the training MSE after each ``fit`` call (shown behind ``≈``), how many
+    distinct values those are, the calls and the ConvergenceWarnings caught.
+    """
+    rows = {}
+    for activation, replay in replays.items():
+        mse = replay["train_mse"]
+        rows[activation] = {
+            "train MSE after each fit call": ", ".join(approx(v, ".6f") for v in mse),
+            "distinct values": len(set(mse)),
+            "fit calls": len(mse),
+            "ConvergenceWarnings": replay["convergence_warnings"],
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "original loop"
+    return table
+
+
+def reconstruction_table(
+    histories: Mapping[str, pd.DataFrame],
+    pca: PCA,
+    eval_sets: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    X_train: np.ndarray,
+) -> pd.DataFrame:
+    """Reconstruction MSE per split: each autoencoder after its last epoch, PCA and the mean.
+
+    ``histories``: ``activation -> DataFrame`` with ``<split>_loss`` columns (one row per
+    epoch); ``eval_sets``: ``split -> (X, y)``. Rows: the activations, :data:`PCA_ROW`
+    (project onto ``pca``'s components and back) and :data:`MEAN_ROW` (every image
+    predicted by the mean training image). Columns: the splits.
+    """
+    table = pd.DataFrame(
+        {activation: history.iloc[-1] for activation, history in histories.items()}
+    ).T
+    table.columns = [column.removesuffix("_loss") for column in table.columns]
+    table.loc[PCA_ROW] = {
+        name: float(np.mean((X - pca.inverse_transform(pca.transform(X))) ** 2))
+        for name, (X, _) in eval_sets.items()
+    }
+    table.loc[MEAN_ROW] = {
+        name: float(np.mean((X - X_train.mean(axis=0)) ** 2)) for name, (X, _) in eval_sets.items()
+    }
+    table.index.name = f"reconstruction MSE after {len(next(iter(histories.values())))} epochs"
+    return table
+
+
+def original_extractor_errors(model, X: np.ndarray) -> dict[str, str]:
+    """``{bias mode: "ErrorType: message"}`` for the original extractor's two forms that fail
+    (``"as_written"`` and ``"all_intercepts"`` of :func:`original_get_feature_vectors`)."""
+    errors = {}
+    for bias in ("as_written", "all_intercepts"):
+        try:
+            original_get_feature_vectors(model, X, bias=bias)
+        except (AttributeError, ValueError) as error:
+            errors[bias] = f"{type(error).__name__}: {error}"
+        else:
+            errors[bias] = "ran"
+    return errors
+
+
+def extractor_comparison(models: Mapping[str, object], X: np.ndarray) -> pd.DataFrame:
+    """The bottleneck extractors compared on ``X``, one row per trained autoencoder.
+
+    Columns: ``vs scikit-learn`` (largest absolute difference between
+    :func:`bottleneck_features` and scikit-learn's own ``_forward_pass``; 0 when they
+    agree) and ``original (own-layer bias) vs ours`` (the same for the original's loop made
+    runnable, ``bias="own_layer"``).
+    """
+    rows = {}
+    for activation, model in models.items():
+        ours = bottleneck_features(model, X)
+        layers = model._forward_pass([X] + [None] * (model.n_layers_ - 1))
+        buggy = original_get_feature_vectors(model, X, bias="own_layer")
+        rows[activation] = {
+            "vs scikit-learn": float(np.max(np.abs(ours - layers[bottleneck_layer(model)]))),
+            "original (own-layer bias) vs ours": float(np.max(np.abs(buggy - ours))),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "max |difference| of the bottleneck"
+    return table
+
+
+def bottleneck_statistics(features: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Mean, standard deviation and dead units of each ``name -> (n, units)`` feature array.
+
+    A *dead* unit is one that is exactly 0 on every row (a relu unit whose input is never
+    positive on these images).
+    """
+    rows = {
+        name: {
+            "mean": float(values.mean()),
+            "std": float(values.std()),
+            "units": values.shape[1],
+            "units 0 on every image": int(np.sum(np.all(values == 0, axis=0))),
+        }
+        for name, values in features.items()
+    }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "bottleneck on the training images"
+    return table
+
+
+def accuracy_table(summaries: Mapping[str, Mapping]) -> pd.DataFrame:
+    """``name -> summary`` of :func:`train_and_score` as a table.
+
+    Columns ``train``, ``validation``, ``test`` (accuracies, floats), ``epochs`` (``n_iter``)
+    and ``converged``.
+    """
+    table = pd.DataFrame(
+        {
+            name: {
+                "train": float(s["train_accuracy"]),
+                "validation": float(s["validation_accuracy"]),
+                "test": float(s["test_accuracy"]),
+                "epochs": int(s["n_iter"]),
+                "converged": bool(s["converged"]),
+            }
+            for name, s in summaries.items()
+        }
+    ).T
+    table = table.astype(
+        {"train": float, "validation": float, "test": float, "epochs": int, "converged": bool}
+    )
+    table.index.name = "classifier input"
+    return table
+
+
+def correct_answers(accuracy: float, n_images: int) -> tuple[float, bool]:
+    """``accuracy * n_images`` and whether it is a whole number of correct answers.
+
+    An accuracy measured on ``n`` images is ``k / n`` for a whole ``k``; a reported
+    accuracy that gives a fractional ``k`` was not measured on ``n`` images.
+    """
+    count = accuracy * n_images
+    return count, abs(count - round(count)) < 1e-6
+
+
+def comparison_table(
+    original: Mapping[str, Sequence[float]],
+    replayed: Mapping[str, Mapping],
+    ours: Mapping[str, Mapping],
+    reasons: Mapping[str, str],
+) -> pd.DataFrame:
+    """The original's reported accuracies beside the replay of its code and ours.
+
+    ``original``: ``activation -> (train, validation, test)`` accuracies in [0, 1];
+    ``replayed`` and ``ours``: ``activation -> summary`` of :func:`train_and_score`;
+    ``reasons``: ``activation -> why ours differs``. Trained values are shown behind ``≈``.
+    """
+    splits = ("train", "validation", "test")
+
+    def triple(summary):
+        return " / ".join(approx(summary[f"{split}_accuracy"]) for split in splits)
+
+    rows = {
+        f"{activation} features: train / validation / test accuracy": {
+            "original": " / ".join(f"{value:.4f}" for value in reported),
+            "exported code, replayed": triple(replayed[activation]),
+            "ours": triple(ours[activation]),
+            "reason for the difference": reasons[activation],
+        }
+        for activation, reported in original.items()
+    }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "quantity"
+    return table
+
+
+def whole_answers_table(original: Mapping[str, Sequence[float]], sizes=(6_400, 8_000)):
+    """For each activation's reported *training* accuracy: ``accuracy x n`` for each ``n``
+    of ``sizes`` and whether it is whole (:func:`correct_answers`)."""
+    rows = {}
+    for activation, (train_accuracy, *_) in original.items():
+        for n in sizes:
+            count, whole = correct_answers(train_accuracy, n)
+            rows[(activation, f"{n:,} images")] = {
+                "correct answers": round(count, 4),
+                "whole": whole,
+            }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.names = ["original training accuracy", "measured on"]
+    return table
+
+
+def seed_moves(
+    group: str,
+    names: Sequence[str],
+    metric: str,
+    *,
+    notebook: str = "06_fashion_autoencoder_features",
+    variant: str = "seed-1",
+    tolerances: Mapping | None = None,
+) -> dict[str, float]:
+    """How far one re-run with other seeds moved ``<group>/<name>/<metric>`` for each name.
+
+    Read from the tolerance measurement's record (``results/tolerances.json``, or the
+    already-loaded ``tolerances`` mapping): the ``variant`` re-run's move of each value of
+    ``notebook``. Returns ``{name: absolute move}``.
+    """
+    if tolerances is None:
+        import json
+
+        from helpers.paths import RESULTS_DIR
+
+        tolerances = json.loads((RESULTS_DIR / "tolerances.json").read_text(encoding="utf-8"))
+    values = tolerances["notebooks"][notebook]
+    return {name: float(values[f"{group}/{name}/{metric}"]["moves"][variant]) for name in names}
 
 
 # ------------------------------------------------------------------ figures

@@ -252,3 +252,105 @@ def test_train_and_score_summarises_every_split():
     assert summary["validation_accuracy"] == pytest.approx(
         np.mean(classifier.predict(X[40:]) == y[40:])
     )
+
+
+# ------------------------------------------------------------------ tables
+
+
+def _summary(train, validation, test, n_iter=5, converged=False):
+    return {
+        "train_accuracy": train,
+        "validation_accuracy": validation,
+        "test_accuracy": test,
+        "n_iter": n_iter,
+        "converged": converged,
+    }
+
+
+def test_correct_answers_tells_a_whole_count_from_a_fraction():
+    assert ae.correct_answers(4106 / 6400, 6400) == (pytest.approx(4106), True)
+    count, whole = ae.correct_answers(4106 / 6400, 8000)
+    assert count == pytest.approx(5132.5) and not whole
+
+
+def test_whole_answers_table_has_a_row_per_activation_and_size():
+    table = ae.whole_answers_table({"relu": (0.5, 0.1, 0.1), "identity": (1 / 3, 0.1, 0.1)})
+    assert table.loc[("relu", "6,400 images"), "whole"]
+    assert table.loc[("relu", "8,000 images"), "correct answers"] == 4000
+    assert not table.loc[("identity", "6,400 images"), "whole"]
+
+
+def test_bottleneck_statistics_counts_units_that_are_zero_on_every_row():
+    values = np.array([[0.0, 1.0, 0.0], [0.0, 3.0, 2.0]])
+    table = ae.bottleneck_statistics({"relu": values, "identity": values + 1})
+    assert table.loc["relu", "units 0 on every image"] == 1
+    assert table.loc["identity", "units 0 on every image"] == 0
+    assert table.loc["relu", "mean"] == pytest.approx(1.0)
+    assert table.loc["relu", "units"] == 3
+
+
+def test_accuracy_table_keeps_types_and_order():
+    table = ae.accuracy_table({"b": _summary(0.5, 0.4, 0.3), "a": _summary(0.9, 0.8, 0.7, 9, True)})
+    assert list(table.index) == ["b", "a"]
+    assert table.loc["a", "test"] == 0.7 and table.loc["a", "epochs"] == 9
+    assert table["converged"].dtype == bool and table["test"].dtype == float
+
+
+def test_replay_table_counts_distinct_errors_and_warnings():
+    table = ae.replay_table(
+        {
+            "relu": {"train_mse": [0.2, 0.2, 0.2], "convergence_warnings": 3},
+            "identity": {"train_mse": [0.3, 0.1], "convergence_warnings": 2},
+        }
+    )
+    assert table.loc["relu", "distinct values"] == 1 and table.loc["relu", "fit calls"] == 3
+    assert table.loc["identity", "distinct values"] == 2
+    assert table.loc["relu", "train MSE after each fit call"].startswith("≈0.200000")
+
+
+def test_reconstruction_table_rows_and_references():
+    X = _data(n=60, d=10)
+    splits = {"train": (X[:40], None), "validation": (X[40:50], None), "test": (X[50:], None)}
+    history = pd.DataFrame(
+        {"train_loss": [0.3, 0.2], "validation_loss": [0.3, 0.21], "test_loss": [0.3, 0.22]},
+        index=[1, 2],
+    )
+    pca = ae.fit_pca(X[:40], n_components=10, seed=0)  # every component: exact
+    table = ae.reconstruction_table({"relu": history}, pca, splits, X[:40])
+    assert list(table.index) == ["relu", ae.PCA_ROW, ae.MEAN_ROW]
+    assert table.loc["relu", "validation"] == 0.21
+    assert table.loc[ae.PCA_ROW].max() < 1e-20
+    expected = np.mean((X[50:] - X[:40].mean(axis=0)) ** 2)
+    assert table.loc[ae.MEAN_ROW, "test"] == pytest.approx(expected)
+
+
+def test_extractor_comparison_and_the_original_errors():
+    relu, X = _fitted("relu")
+    identity, _ = _fitted("identity")
+    table = ae.extractor_comparison({"relu": relu, "identity": identity}, X)
+    assert (table["vs scikit-learn"] == 0).all()
+    assert table.loc["relu", "original (own-layer bias) vs ours"] > 1e-6
+    assert table.loc["identity", "original (own-layer bias) vs ours"] < 1e-12
+    errors = ae.original_extractor_errors(relu, X)
+    assert errors["as_written"].startswith("AttributeError")
+    assert errors["all_intercepts"].startswith("ValueError")
+
+
+def test_comparison_table_shows_trained_values_behind_approx():
+    table = ae.comparison_table(
+        {"relu": (0.5, 0.25, 0.125)},
+        {"relu": _summary(0.1, 0.2, 0.3)},
+        {"relu": _summary(0.4, 0.5, 0.6)},
+        {"relu": "why"},
+    )
+    row = table.iloc[0]
+    assert row["original"] == "0.5000 / 0.2500 / 0.1250"
+    assert row["ours"] == "≈0.4000 / ≈0.5000 / ≈0.6000"
+    assert row["reason for the difference"] == "why"
+
+
+def test_seed_moves_reads_the_seed_variant():
+    record = {"notebooks": {"nb": {"g/relu/m": {"moves": {"seed-1": 0.02, "threads-1": 0.0}}}}}
+    assert ae.seed_moves("g", ["relu"], "m", notebook="nb", tolerances=record) == {"relu": 0.02}
+    committed = ae.seed_moves("feature_classifier", ["relu", "identity"], "test_accuracy")
+    assert set(committed) == {"relu", "identity"} and all(v >= 0 for v in committed.values())
