@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 
 import numpy as np
 
@@ -207,3 +208,175 @@ def constant_class_accuracies(labels: dict[str, np.ndarray], n_classes: int = 10
     return {
         k: {split: float(np.mean(y == k)) for split, y in labels.items()} for k in range(n_classes)
     }
+
+
+# ------------------------------------------------------------------ notebook tables
+# What notebook 03's diagnosis of the original shows, one call per table.
+
+
+def comparison_table(finals: dict[str, dict[str, float]]):
+    """The original's printed accuracies beside ours (ours behind ``≈``), one row per
+    configuration, as strings ready to print."""
+    import pandas as pd
+
+    from helpers.formatting import approx
+
+    rows = {}
+    for key in ORIGINAL:
+        original, ours = ORIGINAL[key], finals[key]
+        rows[key] = {
+            f"{who} {split}": (
+                f"{original[f'{metric}_accuracy']:.4f}"
+                if who == "original"
+                else approx(ours[f"{metric}_accuracy"])
+            )
+            for split, metric in (("train", "train"), ("val", "val"), ("test", "test"))
+            for who in ("original", "ours")
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "configuration"
+    return table
+
+
+def difference_reasons(profile: str) -> dict[str, str]:
+    """``{configuration: the ledger's reason for the difference}`` (one per
+    configuration: its five ledger entries share it)."""
+    return {
+        key: ledger.entry(f"scratch.{key.replace('/', '.')}.test_accuracy").reason_for(profile)
+        for key in ORIGINAL
+    }
+
+
+def softmax_demo():
+    """Three rows of logits in one batch, through the row-wise softmax and the
+    original's: an ordinary row, one partly more than 745 below the batch's largest
+    logit, and the row that holds it."""
+    import pandas as pd
+
+    from helpers.scratch_nn import softmax
+
+    logits = np.array([[2.0, 1.0, 0.0], [200.0, 100.0, 160.0], [900.0, 0.0, 150.0]])
+    with np.errstate(under="ignore"):
+        return pd.DataFrame(
+            {
+                "logits": [list(row) for row in logits],
+                "row-wise softmax (ours)": list(np.round(softmax(logits), 4)),
+                "original's softmax": list(np.round(original_softmax(logits), 4)),
+            }
+        )
+
+
+def replay_misses(replay: dict[float, dict[str, np.ndarray]]) -> dict[float, float]:
+    """``{learning rate: largest |replayed - printed|}`` over the twenty losses of
+    :data:`ORIGINAL_ZERO_INIT_LOSSES` (train and validation, epochs 10..100)."""
+    return {
+        lr: max(
+            max(abs(result["train_loss"][e - 1] - t), abs(result["val_loss"][e - 1] - v))
+            for e, (t, v) in ORIGINAL_ZERO_INIT_LOSSES.items()
+        )
+        for lr, result in replay.items()
+    }
+
+
+def replay_table(result: dict[str, np.ndarray]):
+    """The original's printed zero-init losses beside one replay's, every 10 epochs,
+    all 16 significant digits (the replay's behind ``≈``)."""
+    import pandas as pd
+
+    from helpers.formatting import approx
+
+    rows = {
+        epoch: {
+            "original train loss": f"{train:.16g}",
+            "replay train loss": approx(result["train_loss"][epoch - 1], ".16g"),
+            "original val loss": f"{val:.16g}",
+            "replay val loss": approx(result["val_loss"][epoch - 1], ".16g"),
+        }
+        for epoch, (train, val) in ORIGINAL_ZERO_INIT_LOSSES.items()
+    }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "epoch"
+    return table
+
+
+def one_digit_runs(shares: dict[int, dict[str, float]]) -> dict[str, int]:
+    """``{configuration: digit}`` for every run whose printed train/val/test accuracies
+    equal, exactly, the shares of one digit (``shares``: :func:`constant_class_accuracies`
+    of the original's splits): runs that answered that digit for every image."""
+    found = {}
+    for key, printed in ORIGINAL.items():
+        accuracies = tuple(printed[f"{s}_accuracy"] for s in ("train", "val", "test"))
+        for digit, share in shares.items():
+            if accuracies == tuple(share[s] for s in ("train", "val", "test")):
+                found[key] = digit
+                break
+    return found
+
+
+def last_batch_counts(y_train: np.ndarray, batch_size: int = BATCH_SIZE) -> np.ndarray:
+    """Images per digit in the last (short) batch of an epoch in the original's fixed
+    order (empty counts if the batches divide the set exactly)."""
+    y_train = np.asarray(y_train)
+    return np.bincount(y_train[len(y_train) // batch_size * batch_size :], minlength=10)
+
+
+def constant_output_table(y_train: np.ndarray, y_val: np.ndarray, steps) -> object:
+    """:func:`replay_constant_output` for each step size, one row each."""
+    import pandas as pd
+
+    rows = {step: replay_constant_output(y_train, y_val, step) for step in steps}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "step on the logits"
+    return table
+
+
+def replica_table(splits, epochs: int, seed: int, settings=None):
+    """relu/normal trained ``epochs`` epochs in one fixed batch order by
+    :class:`OriginalAlgorithm` and by :class:`ScratchMLP` from the same initial weights,
+    for each ``(pixels, learning rate)`` of ``settings`` (pixels ``"[0, 1]"`` or
+    ``"0..255"``). Returns ``(table of strings, {setting: (replica loss, our loss)})``;
+    a loss is ``nan`` once a run diverged (a NaN or infinite weight or loss)."""
+    import warnings
+
+    import pandas as pd
+
+    from helpers.formatting import approx
+
+    settings = settings or (("[0, 1]", 0.002), ("[0, 1]", 0.02), ("0..255", 0.002))
+    rows, losses = {}, {}
+    for pixels, lr in settings:
+        X = splits.X_train if pixels == "[0, 1]" else splits.X_train * 255.0
+        replica = OriginalAlgorithm("relu", "normal", learning_rate=lr, seed=seed)
+        ours = ScratchMLP(
+            "relu", "normal", learning_rate=lr, epochs=epochs, random_state=seed, shuffle=False
+        )
+        # once a run diverges, NumPy warns about overflow and NaN: that is the result here
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for _ in range(epochs):
+                replica.train_epoch(X, splits.y_train)
+                if not np.isfinite(replica.weights[0]).all():
+                    break
+            replica_loss, replica_acc = replica.loss_and_accuracy(X, splits.y_train)
+            ours.fit(X, splits.y_train)
+        ours_loss, ours_acc = ours.history_["train_loss"][-1], ours.history_["train_accuracy"][-1]
+        pair = tuple(
+            v if np.isfinite(v) and v < 100 else math.nan for v in (replica_loss, ours_loss)
+        )
+        losses[(pixels, lr)] = pair
+        rows[(pixels, lr)] = {
+            "epochs": epochs,
+            "original's algorithm: train loss": _loss_text(pair[0]),
+            "original's algorithm: train acc": approx(replica_acc),
+            "ours (same batch order): train loss": _loss_text(pair[1]),
+            "ours (same batch order): train acc": approx(ours_acc),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.names = ["pixels", "learning rate"]
+    return table, losses
+
+
+def _loss_text(loss: float) -> str:
+    from helpers.formatting import approx
+
+    return "diverged" if math.isnan(loss) else approx(loss)

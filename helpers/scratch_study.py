@@ -433,3 +433,106 @@ def distinct_units(model: ScratchMLP, rtol: float = 1e-12) -> list[int]:
                 representatives.append(unit)
         counts.append(len(representatives))
     return counts
+
+
+# ------------------------------------------------------------------ notebook tables
+# What notebook 03 shows, as one call per table, so that its visible code is the lesson.
+
+
+def print_approx(table, title: str | None = None, spec: str = ".4f") -> None:
+    """Print the DataFrame ``table`` with every number behind ``≈`` (a trained number)."""
+    from helpers.formatting import approx_format
+
+    if title:
+        print(title)
+    print(table.to_string(float_format=approx_format(spec)))
+
+
+def split_counts(splits: Splits):
+    """Images per digit (columns 0..9) in each split (rows train/validation/test)."""
+    import pandas as pd
+
+    counts = pd.DataFrame(
+        {
+            name: np.bincount(y, minlength=10)
+            for name, y in (
+                ("train", splits.y_train),
+                ("validation", splits.y_val),
+                ("test", splits.y_test),
+            )
+        }
+    ).T
+    counts.columns.name = "digit"
+    return counts
+
+
+def class_entropy(y: np.ndarray, n_classes: int = 10) -> float:
+    r"""Entropy :math:`-\sum_k p_k \ln p_k` of the class shares of ``y``: the lowest mean
+    cross-entropy a model that ignores its input can reach on ``y``."""
+    shares = np.bincount(np.asarray(y), minlength=n_classes) / len(y)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum())
+
+
+def plot_step_losses(losses: Sequence[float], steps_per_epoch: int, title: str):
+    """Mini-batch loss per SGD step, with the mean of each epoch and the line ``ln 10``."""
+    import matplotlib.pyplot as plt
+
+    losses = np.asarray(losses)
+    epochs = len(losses) // steps_per_epoch
+    means = losses[: epochs * steps_per_epoch].reshape(epochs, steps_per_epoch).mean(axis=1)
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.plot(np.arange(1, len(losses) + 1), losses, linewidth=0.7, label="each step's batch")
+    centres = (np.arange(epochs) + 0.5) * steps_per_epoch
+    ax.plot(centres, means, marker="o", label="epoch mean")
+    ax.axhline(math.log(10), color="grey", linestyle=":", linewidth=0.8, label="ln 10")
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("cross-entropy loss")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def zero_init_table(runs: dict[str, StudyRun], X_test: np.ndarray):
+    """The ``zero`` configurations after training: distinct hidden units per layer
+    (:func:`distinct_units`), whether every hidden weight is still 0, and the digits the
+    network predicts on ``X_test``. One row per activation."""
+    import pandas as pd
+
+    rows = {}
+    for activation in ACTIVATION_NAMES:
+        key = config_key(activation, "zero")
+        model = runs[key].model
+        predicted = np.bincount(model.predict(X_test), minlength=10)
+        rows[key] = {
+            "distinct units per hidden layer": distinct_units(model),
+            "all hidden weights zero": all(not w.any() for w in model.weights[:-1]),
+            "digits predicted on test": [int(d) for d in np.flatnonzero(predicted)],
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def initial_models(
+    seed: int, key: str = "relu/normal", bias_inits: Sequence[str] = ("as_weights", "zero")
+) -> dict[str, tuple[ScratchMLP, np.random.Generator]]:
+    """Configuration ``key`` initialised as :func:`run_study` initialises it, once per
+    ``bias_init``: ``{bias_init: (model, generator)}``. The generator is the model's own
+    (left where the initial draws leave it, where the epoch shuffles begin)."""
+    activation, weight_init = key.split("/")
+    models = {}
+    for bias_init in bias_inits:
+        rng = config_rng(seed, key)
+        model = ScratchMLP(activation, weight_init, bias_init=bias_init, random_state=rng)
+        models[bias_init] = (model.initialize(), rng)
+    return models
+
+
+def z_spread_table(models: dict[str, ScratchMLP], X: np.ndarray, y: np.ndarray):
+    """Standard deviation of the pre-activations ``z_l`` per hidden layer (rows), one
+    column per model (:func:`layer_statistics`)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {name: layer_statistics(model, X, y)["z_std"] for name, model in models.items()}
+    )

@@ -232,3 +232,87 @@ def test_replay_constant_output_reports_the_top_classes():
     )
     assert big["top_class"] == 2  # a large step: the epoch's last batch decides
     assert big["train_loss"] > result["train_loss"]
+
+
+# ------------------------------------------------------------- notebook 03's tables
+
+
+def test_split_counts_and_class_entropy():
+    splits = tiny_splits()
+    counts = study.split_counts(splits)
+    assert list(counts.index) == ["train", "validation", "test"]
+    assert counts.loc["train"].sum() == len(splits.y_train)
+    assert counts.columns.name == "digit" and list(counts.columns) == list(range(10))
+    # uniform shares: ln 10; one class only: 0; an absent class contributes nothing
+    assert study.class_entropy(np.arange(100) % 10) == pytest.approx(math.log(10))
+    assert study.class_entropy(np.full(7, 3)) == 0.0
+    assert study.class_entropy(np.array([0, 0, 1, 1])) == pytest.approx(math.log(2))
+
+
+def test_initial_models_differ_only_in_the_biases():
+    starts = study.initial_models(5, "relu/normal", ("as_weights", "zero"))
+    (with_b, rng_a), (without_b, rng_b) = starts["as_weights"], starts["zero"]
+    for w_a, w_b in zip(with_b.weights, without_b.weights, strict=True):
+        np.testing.assert_array_equal(w_a, w_b)
+    assert rng_a.bit_generator.state == rng_b.bit_generator.state
+    assert all(not b.any() for b in without_b.biases) and all(b.any() for b in with_b.biases)
+    # the very draws run_study starts from
+    model = ScratchMLP("relu", "normal", random_state=study.config_rng(5, "relu/normal"))
+    np.testing.assert_array_equal(model.initialize().weights[0], with_b.weights[0])
+    X, y = tiny_splits().X_train[:20], tiny_splits().y_train[:20]
+    spread = study.z_spread_table({k: m for k, (m, _) in starts.items()}, X, y)
+    assert list(spread.columns) == ["as_weights", "zero"] and len(spread) == 4
+    assert (spread["as_weights"] > spread["zero"]).all()
+
+
+def test_zero_init_table_after_a_short_study():
+    splits = tiny_splits()
+    configs = tuple(study.config_key(a, "zero") for a in study.ACTIVATION_NAMES)
+    runs = study.run_study(splits, 3, configs=configs, log_every=0, stream=io.StringIO())
+    table = study.zero_init_table(runs, splits.X_test)
+    assert list(table.index) == list(configs)
+    assert all(units == [1, 1, 1, 1] for units in table["distinct units per hidden layer"])
+    assert list(table["all hidden weights zero"]) == [False, True, True, True]
+    assert all(len(digits) == 1 for digits in table["digits predicted on test"])
+
+
+def test_replay_misses_and_table():
+    printed = scratch_original.ORIGINAL_ZERO_INIT_LOSSES
+    exact = {
+        "train_loss": np.array([printed[e][0] if e in printed else 0.0 for e in range(1, 101)]),
+        "val_loss": np.array([printed[e][1] if e in printed else 0.0 for e in range(1, 101)]),
+    }
+    off = {curve: values + 1e-3 for curve, values in exact.items()}
+    misses = scratch_original.replay_misses({0.002: exact, 0.001: off})
+    assert misses[0.002] == 0.0 and misses[0.001] == pytest.approx(1e-3)
+    table = scratch_original.replay_table(exact)
+    assert list(table.index) == list(printed)
+    assert table["replay train loss"].str.startswith("≈").all()
+
+
+def test_one_digit_runs_and_last_batch():
+    shares = {d: {"train": 0.0, "val": 0.0, "test": 0.0} for d in range(10)}
+    relu_zero = scratch_original.ORIGINAL["relu/zero"]
+    shares[4] = {s: relu_zero[f"{s}_accuracy"] for s in ("train", "val", "test")}
+    found = scratch_original.one_digit_runs(shares)
+    assert found["relu/zero"] == 4 and set(found.values()) == {4}
+    assert "tanh/random" not in found
+    y = np.array([0] * 128 + [5, 5, 2])  # one full batch, then a short one
+    counts = scratch_original.last_batch_counts(y)
+    assert counts.sum() == 3 and counts[5] == 2 and counts[2] == 1
+    assert scratch_original.last_batch_counts(np.zeros(256, int)).sum() == 0
+
+
+def test_softmax_demo_and_comparison_table():
+    demo = scratch_original.softmax_demo()
+    np.testing.assert_allclose(demo["original's softmax"][0], 1 / 3, atol=1e-4)
+    assert np.argmax(demo["original's softmax"][1]) == 1  # its smallest logit wins
+    finals = {
+        key: dict.fromkeys(("train_accuracy", "val_accuracy", "test_accuracy"), 0.5)
+        for key in study.CONFIG_KEYS
+    }
+    table = scratch_original.comparison_table(finals)
+    assert list(table.index) == list(study.CONFIG_KEYS)
+    assert (table["ours test"] == "≈0.5000").all()
+    reasons = scratch_original.difference_reasons("default")
+    assert set(reasons) == set(study.CONFIG_KEYS) and all(reasons.values())
