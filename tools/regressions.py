@@ -212,38 +212,23 @@ def check_import(copy: Path) -> None:
 # ------------------------------------------------------------------------------ comparing
 
 
-def without_leaves(payload: Any, leave_aside: Callable[[str], bool], prefix: str = "") -> Any:
-    """``payload`` without the mapping entries whose leaf path (as
-    :func:`helpers.verify.flatten` writes it) ``leave_aside`` selects; a mapping emptied
-    that way is dropped too."""
-    if isinstance(payload, Mapping):
-        kept = {}
-        for key, value in payload.items():
-            path = f"{prefix}/{key}" if prefix else str(key)
-            if not isinstance(value, (Mapping, list)) and leave_aside(path):
-                continue
-            value = without_leaves(value, leave_aside, path)
-            if isinstance(value, Mapping) and not value and payload[key]:
-                continue
-            kept[key] = value
-        return kept
-    if isinstance(payload, list):
-        if payload and all(isinstance(item, Mapping) and "candidate" in item for item in payload):
-            return [
-                without_leaves(item, leave_aside, f"{prefix}/candidate={item['candidate']}")
-                for item in payload
-            ]
-        return [
-            without_leaves(item, leave_aside, f"{prefix}/{i}") for i, item in enumerate(payload)
-        ]
-    return payload
+def without_leaves(payload: Mapping[str, Any], leave_aside: Callable[[str], bool]) -> dict:
+    """``payload`` flattened (:func:`helpers.verify.flatten`: ``{leaf path: value}``, which
+    :func:`helpers.verify.compare` flattens to itself) without the leaves ``leave_aside``
+    selects; in-run rules, if any, are kept as they are."""
+    flat = verify.flatten(verify.without_in_run_rules(payload))
+    kept: dict[str, Any] = {leaf: v for leaf, v in flat.items() if not leave_aside(leaf)}
+    if verify.IN_RUN_RULES in payload:
+        kept[verify.IN_RUN_RULES] = payload[verify.IN_RUN_RULES]
+    return kept
 
 
 def left_aside(payload: Any, leave_aside: Callable[[str], bool] | None) -> list[str]:
     """The leaves of ``payload`` that ``leave_aside`` selects."""
     if leave_aside is None:
         return []
-    return sorted(leaf for leaf in verify.flatten(payload) if leave_aside(leaf))
+    flat = verify.flatten(verify.without_in_run_rules(payload))
+    return sorted(leaf for leaf in flat if leave_aside(leaf))
 
 
 @dataclass
@@ -296,7 +281,8 @@ def compare_runs(
         committed = without_leaves(committed, leave_aside)
         rerun = without_leaves(rerun, leave_aside)
     verdict = verify.compare(RESULTS_NAME, committed, rerun, rules)
-    old, new = verify.flatten(committed), verify.flatten(rerun)
+    old = verify.flatten(verify.without_in_run_rules(committed))
+    new = verify.flatten(verify.without_in_run_rules(rerun))
     measured = {**verify.in_run_rules(committed), **rules.get(RESULTS_NAME, {})}
     records = []
     for failure in verdict.failures:
