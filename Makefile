@@ -36,7 +36,7 @@ ifeq ($(filter $(ACCEPT),0 1),)
 $(error ACCEPT must be 0 or 1)
 endif
 
-.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
+.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances regressions bench bench-parallel bench-run-all report \
 	html clean grade grade-template grade-reference grade-example student cluster-demo
 
 help: ## list the targets
@@ -85,6 +85,9 @@ verify-matrix: data ## make verify under 1 and 4 BLAS threads and without NumPy'
 tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds, hosts; ~7 min per variant)
 	$(PY) -m tools.tolerances measure
 	$(PY) -m tools.tolerances derive
+
+regressions: data ## plant 3 regressions in copies of the repo; each must fail verification
+	$(PY) -m tools.regressions
 
 cluster-demo: $(STAMP) ## run-all PROFILE=smoke on a local Dask scheduler + 2 workers
 	$(PY) -m tools.cluster_demo -- $(MAKE) --no-print-directory run-all PROFILE=smoke
