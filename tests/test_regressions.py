@@ -106,21 +106,22 @@ def test_values_within_their_tolerance_are_not_caught():
     assert not outcome.caught and outcome.outside == 0 and outcome.examples == []
 
 
-def test_the_examples_are_the_values_farthest_outside():
+def test_the_examples_are_the_values_farthest_outside_their_tolerance():
     rerun = moved(
         **{
             "configs/relu/normal/test_accuracy": 0.85,  # 5 tolerances away
             "configs/relu/normal/test_loss": 0.4,  # 2 tolerances away
-            "configs/relu/normal/epochs_run": 99,  # exact: always first
+            "configs/relu/normal/epochs_run": 99,  # compared exactly: after those
         }
     )
-    outcome = regressions.compare_runs(PAYLOAD, rerun, RULES, n_examples=2)
+    outcome = regressions.compare_runs(PAYLOAD, rerun, RULES, n_examples=3)
     assert outcome.outside == 3
-    assert [e["leaf"] for e in outcome.examples] == [
-        "configs/relu/normal/epochs_run",
-        "configs/relu/normal/test_accuracy",
+    assert [(e["leaf"], e["allowed"]) for e in outcome.examples] == [
+        ("configs/relu/normal/test_accuracy", "±0.01"),
+        ("configs/relu/normal/test_loss", "±0.05"),
+        ("configs/relu/normal/epochs_run", "exact"),
     ]
-    assert outcome.examples[0]["allowed"] == "exact"
+    assert len(regressions.compare_runs(PAYLOAD, rerun, RULES, n_examples=1).examples) == 1
 
 
 def test_only_the_seed_regression_leaves_the_seed_settings_aside():

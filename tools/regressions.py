@@ -257,13 +257,14 @@ def allowed(rule: Mapping[str, Any]) -> str:
 
 
 def excess(committed: Any, rerun: Any, rule: Mapping[str, Any]) -> float:
-    """How far outside its allowance a disagreement is (for choosing examples): the move
-    over the tolerance for numbers, infinity for anything else."""
+    """How far outside its measured tolerance a disagreement is (for choosing examples):
+    the move over the tolerance; 0 for a value without one (compared exactly,
+    numerically or as a choice), so trained numbers come first."""
     if verify.is_number(committed) and verify.is_number(rerun) and rule["kind"] == "abs":
         tolerance = rule["tolerance"]
         move = abs(float(rerun) - float(committed))
         return move / tolerance if tolerance > 0 else float("inf")
-    return float("inf")
+    return 0.0
 
 
 def compare_runs(
@@ -275,7 +276,8 @@ def compare_runs(
 ) -> Outcome:
     """Compare two payloads of notebook 03 with :func:`helpers.verify.compare` under
     ``rules`` (``{notebook: {leaf: rule}}``), leaving aside the leaves ``leave_aside``
-    selects; the examples are the disagreements farthest outside their tolerance."""
+    selects; the examples are the disagreements farthest outside a measured tolerance,
+    then the others in path order."""
     aside = sorted(set(left_aside(committed, leave_aside)) | set(left_aside(rerun, leave_aside)))
     if leave_aside is not None:
         committed = without_leaves(committed, leave_aside)
