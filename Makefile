@@ -36,9 +36,9 @@ ifeq ($(filter $(ACCEPT),0 1),)
 $(error ACCEPT must be 0 or 1)
 endif
 
-.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances bench bench-parallel bench-run-all report \
-	book clean grade grade-template grade-reference grade-example student autograder autograde \
-	cluster-demo
+.PHONY: help venv data run-all test lint unit nbval verify verify-matrix tolerances regressions bench \
+	bench-parallel bench-run-all report book clean grade grade-template grade-reference grade-example \
+	student autograder autograde cluster-demo
 
 help: ## list the targets
 	@echo "Usage: make <target> [PROFILE=smoke|default|full]"
@@ -86,6 +86,9 @@ verify-matrix: data ## make verify under 1 and 4 BLAS threads and without NumPy'
 tolerances: data ## measure trained numbers' spread (threads, SIMD, seeds, hosts; ~7 min per variant)
 	$(PY) -m tools.tolerances measure
 	$(PY) -m tools.tolerances derive
+
+regressions: data ## plant 3 regressions in copies of the repo; each must fail verification
+	$(PY) -m tools.regressions
 
 cluster-demo: $(STAMP) ## run-all PROFILE=smoke on a local Dask scheduler + 2 workers
 	$(PY) -m tools.cluster_demo -- $(MAKE) --no-print-directory run-all PROFILE=smoke
