@@ -83,6 +83,7 @@ def _final_namespace(histories, profile="default"):
         "N_EPOCHS": N_EPOCHS,
         "profile": profile,
         "pd": pd,
+        "np": np,
     }
 
 
