@@ -16,8 +16,9 @@ Grid search
     network, scored by mean accuracy over stratified, shuffled folds, each fit running at
     most ``max_iter`` epochs of ``fit``.
 
-Length: about 560 lines, over the repository's guide of 500, because the two studies
-share one network, its settings and the original's reported numbers; split, each half
+Length: about 700 lines, over the repository's guide of 500, because the two studies
+share one network, its settings and the original's reported numbers, and the notebooks'
+tables are built here so that the notebooks show little code (issue 23); split, each half
 would import the other's constants. :func:`original_grid_table` and the comparison helpers
 are the part that would leave first, into the ledger (issue 11).
 """
