@@ -68,6 +68,18 @@ def load_fashion_splits(profile: str, seed: int = FASHION_SPLIT_SEED) -> Splits:
     )
 
 
+def class_count_table(splits: Splits) -> pd.DataFrame:
+    """Images per class (rows, named by :data:`helpers.data.FASHION_CLASSES`) in each split
+    (columns ``train``, ``validation``, ``test``)."""
+    return pd.DataFrame(
+        {
+            name: np.bincount(y, minlength=len(FASHION_CLASSES))
+            for name, (_, y) in splits.eval_sets().items()
+        },
+        index=pd.Index(FASHION_CLASSES, name="class"),
+    )
+
+
 def plot_fashion_samples(
     images: np.ndarray,
     labels: np.ndarray,

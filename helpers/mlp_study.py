@@ -16,8 +16,9 @@ Grid search
     network, scored by mean accuracy over stratified, shuffled folds, each fit running at
     most ``max_iter`` epochs of ``fit``.
 
-Length: about 560 lines, over the repository's guide of 500, because the two studies
-share one network, its settings and the original's reported numbers; split, each half
+Length: about 700 lines, over the repository's guide of 500, because the two studies
+share one network, its settings and the original's reported numbers, and the notebooks'
+tables are built here so that the notebooks show little code (issue 23); split, each half
 would import the other's constants. :func:`original_grid_table` and the comparison helpers
 are the part that would leave first, into the ledger (issue 11).
 """
@@ -35,6 +36,7 @@ from sklearn.neural_network import MLPClassifier
 
 from helpers import ledger
 from helpers.fashion import counting_convergence_warnings, train_epochs
+from helpers.formatting import approx, approx_choice, approx_frame
 from helpers.parallel import run_tasks, task_backend
 
 #: Hidden layers of every classifier in notebooks 04 and 05 (784 -> 128 -> 64 -> 32 -> 10).
@@ -50,6 +52,8 @@ PARAM_GRID = {
     "batch_size": [32, 64, 128],
 }
 SPLITS = ("train", "validation", "test")
+#: Validation accuracy that counts as "learned" in the activation study's speed measure.
+SPEED_THRESHOLD = 0.80
 
 
 # ------------------------------------------------------------------ activation study
@@ -219,6 +223,55 @@ def final_epoch_table(
         columns.append("epochs_to_threshold")
     table = table[columns].sort_values("validation_accuracy", ascending=False, kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table
+
+
+def plateau_epochs(loss: pd.Series, level: float = float(np.log(10)), margin: float = 0.05) -> int:
+    """Leading epochs before ``loss`` first falls more than ``margin`` below ``level``.
+
+    ``level`` defaults to ``ln 10``, the log-loss of a 10-class model that predicts the
+    class shares (chance). Returns ``len(loss)`` if the loss never gets that far down.
+    """
+    below = (level - loss.to_numpy()) > margin
+    return int(np.argmax(below)) if below.any() else len(loss)
+
+
+def activation_results(
+    histories: Mapping[str, pd.DataFrame], threshold: float = SPEED_THRESHOLD
+) -> dict[str, dict]:
+    """The activation study's trained results as its results file stores them.
+
+    ``final_epoch``: ``activation -> {<split>_<metric>: value}`` of the last epoch,
+    rounded to 6 decimals; ``epochs_to_threshold``: ``activation -> `` first epoch with
+    validation accuracy >= ``threshold`` (``None``: never). The ledger's rules on the
+    original's sentences read these keys (:func:`ledger_verdicts`).
+    """
+    return {
+        "final_epoch": {
+            name: {key: round(float(value), 6) for key, value in history.iloc[-1].items()}
+            for name, history in histories.items()
+        },
+        "epochs_to_threshold": {
+            name: epochs_to_reach(history, "validation_accuracy", threshold)
+            for name, history in histories.items()
+        },
+    }
+
+
+def ledger_verdicts(group: str, results: Mapping, profile: str) -> pd.DataFrame:
+    """The ledger's verdict on each of the original's sentences of ``group``, one row each.
+
+    ``results``: the (part of the) notebook's results payload the group's rules read.
+    Column ``verdict``: ``consistent``, or ``not consistent`` with the ledger's reason,
+    written as a trained outcome (``≈[...]``): another machine may decide it otherwise.
+    """
+    rows = {}
+    for entry in ledger.group_entries(group):
+        row = ledger.compare(entry, results, profile)
+        said = f"; {row.reason}" if row.reason and not row.agrees else ""
+        rows[entry.description] = approx_choice(row.status + said)
+    table = pd.DataFrame({"verdict": pd.Series(rows)})
+    table.index.name = "the original's observation"
     return table
 
 
@@ -393,6 +446,80 @@ def fits_at_max_iter(cv_results: Mapping, max_iter: int) -> tuple[int, int]:
     return int(np.sum(epochs >= max_iter)), int(epochs.size)
 
 
+def stopping_summary(at_max: int, n_fits: int, refit_epochs: int, max_iter: int) -> str:
+    """Two lines: how many CV fits ran all ``max_iter`` epochs, and the refit's epochs."""
+    return (
+        f"{approx(at_max, 'd')} of {n_fits} CV fits ran all {max_iter} epochs (each raised "
+        f"the expected ConvergenceWarning, silenced); the other "
+        f"{approx(n_fits - at_max, 'd')} stopped early by the tol rule.\n"
+        f"The refit of the best candidate ran {approx(refit_epochs, 'd')} of at most "
+        f"{max_iter} epochs."
+    )
+
+
+def show_grid_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`grid_results_table` for display: rows by candidate (a fixed order; the
+    rank, a trained outcome, is a column), trained numbers behind ``≈``."""
+    rows = table.sort_index()
+    shown = approx_frame(rows, ["mean_cv_accuracy", "std_cv_accuracy", "rank"])
+    return shown.assign(mean_epochs_run=rows["mean_epochs_run"].map(lambda v: approx(v, ".1f")))
+
+
+def candidate_row(table: pd.DataFrame, params: Mapping) -> pd.Series:
+    """The row of ``table`` (:func:`grid_results_table`) whose parameters are ``params``."""
+    match = np.ones(len(table), dtype=bool)
+    for key in ("solver", "learning_rate_init", "batch_size"):
+        match &= (table[key] == params[key]).to_numpy()
+    if match.sum() != 1:
+        raise ValueError(f"{dict(params)} is not exactly one candidate of the table")
+    return table[match].iloc[0]
+
+
+def refit_test_accuracy(search: GridSearchCV, params: Mapping, X, y, X_test, y_test) -> float:
+    """Test accuracy of the search's estimator with ``params``, refitted on ``X, y``.
+
+    The search's own refit when ``params`` are its best parameters; otherwise a clone
+    fitted the same way (same seed, same epoch budget).
+    """
+    from sklearn.base import clone
+    from sklearn.metrics import accuracy_score
+
+    if dict(params) == dict(search.best_params_):
+        model = search.best_estimator_
+    else:
+        model = fit_silencing_convergence_warnings(
+            clone(search.estimator).set_params(**params), X, y
+        )
+    return float(accuracy_score(y_test, model.predict(X_test)))
+
+
+def best_and_original_choice(
+    table: pd.DataFrame, original_params: Mapping, test_accuracies: Sequence[float]
+) -> pd.DataFrame:
+    """The search's best candidate and the original's choice side by side.
+
+    ``table``: :func:`grid_results_table` (best first); ``test_accuracies``: the refitted
+    models' test accuracies, best candidate first. Trained numbers behind ``≈``.
+    """
+    best = table.iloc[0]
+    choice = candidate_row(table, original_params)
+    rows = {}
+    for label, row, test in (
+        ("best candidate here", best, test_accuracies[0]),
+        ("the original's choice", choice, test_accuracies[1]),
+    ):
+        params = f"{row['solver']}, lr {row['learning_rate_init']:g}, batch {row['batch_size']}"
+        rows[label] = {
+            # which candidate is best is a trained outcome; the original's choice is fixed
+            "parameters": approx_choice(params) if row is best else params,
+            "rank": approx(int(row["rank"]), "d"),
+            "mean_cv_accuracy": approx(row["mean_cv_accuracy"]),
+            "std_cv_accuracy": approx(row["std_cv_accuracy"]),
+            "test_accuracy": approx(test),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def heatmap_matrix(
     table: pd.DataFrame, solver: str, value: str = "mean_cv_accuracy"
 ) -> pd.DataFrame:
@@ -526,6 +653,38 @@ def raw_pixel_comparison(
     table["our_std_unscaled"] = raw["std_cv_accuracy"]
     table["epochs_run_unscaled"] = raw["mean_epochs_run"]
     return table
+
+
+def show_comparison(per_candidate: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_with_original` for display: ours behind ``≈``, the original's to 4
+    decimals (as printed)."""
+    ours = ["our_mean", "our_std", "our_rank", "difference"]
+    return approx_frame(per_candidate, ours).round({"original_mean": 4, "original_std": 4})
+
+
+def show_raw_pixel_comparison(raw_check: pd.DataFrame) -> pd.DataFrame:
+    """:func:`raw_pixel_comparison` for display: ours behind ``≈``, the original's to 4
+    decimals, epochs to 1 decimal."""
+    ours = [c for c in raw_check.columns if c.startswith("our_")]
+    original = {c: 4 for c in raw_check.columns if c.startswith("original_")}
+    shown = approx_frame(raw_check, ours).round(original)
+    return shown.assign(
+        epochs_run_unscaled=raw_check["epochs_run_unscaled"].map(lambda v: approx(v, ".1f"))
+    )
+
+
+def min_fold_std_with_one_at(mean: float, value: float, n_folds: int) -> float:
+    """The smallest population std over ``n_folds`` fold scores averaging ``mean`` when
+    one of them is ``value``: ``|mean - value| / sqrt(n_folds - 1)``.
+
+    Given one fold fixed at ``value``, the spread is smallest when the other folds are
+    equal, each ``(n_folds * mean - value) / (n_folds - 1)``; the sum of squared
+    deviations is then ``(mean - value)**2 * n_folds / (n_folds - 1)``. A reported std
+    below this rules out that any fold scored ``value`` or further from ``mean``.
+    """
+    if n_folds < 2:
+        raise ValueError(f"need at least 2 folds, got {n_folds!r}")
+    return abs(mean - value) / float(np.sqrt(n_folds - 1))
 
 
 def rank_correlation(ours: pd.DataFrame, original: pd.DataFrame) -> float:

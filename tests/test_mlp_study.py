@@ -256,3 +256,87 @@ def test_epochs_run_reads_n_iter(small_data):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = MLPClassifier((4,), max_iter=3, random_state=0).fit(X, y)
     assert mlp_study.epochs_run(model, X, y) == 3.0
+
+
+# ------------------------------------------------------------ helpers of the notebooks
+
+
+def test_plateau_epochs_counts_the_epochs_before_the_loss_leaves_chance():
+    chance = float(np.log(10))
+    loss = pd.Series([chance + 0.1, chance, chance - 0.04, chance - 0.06, 1.0])
+    assert mlp_study.plateau_epochs(loss) == 3  # above chance counts as on the plateau
+    assert mlp_study.plateau_epochs(pd.Series([1.0, 0.5])) == 0
+    assert mlp_study.plateau_epochs(pd.Series([chance] * 4)) == 4  # never leaves
+
+
+def test_activation_results_rounds_and_marks_a_threshold_never_reached():
+    histories = {"a": _history([0.5, 0.81234567]), "b": _history([0.1, 0.2])}
+    results = mlp_study.activation_results(histories, threshold=0.8)
+    assert results["epochs_to_threshold"] == {"a": 2, "b": None}
+    assert results["final_epoch"]["a"]["validation_accuracy"] == 0.812346
+    assert set(results["final_epoch"]["b"]) == set(histories["b"].columns)
+
+
+def test_ledger_verdicts_give_a_reason_only_where_they_disagree():
+    finals = {"logistic": 0.4, "tanh": 0.84, "relu": 0.85, "identity": 0.83}
+    results = {
+        "final_epoch": {
+            name: {
+                f"{s}_{m}": (acc if m == "accuracy" else 1 - acc)
+                for s in mlp_study.SPLITS
+                for m in ("loss", "accuracy")
+            }
+            for name, acc in finals.items()
+        },
+        "epochs_to_threshold": {"logistic": None, "tanh": 35, "relu": 37, "identity": 28},
+    }
+    table = mlp_study.ledger_verdicts("Activation study (question 2)", results, "default")
+    verdicts = dict(zip(table.index, table["verdict"], strict=True))
+    assert verdicts["Logistic has the lowest final test accuracy"] == "≈[consistent]"
+    best = verdicts[
+        "Identity and tanh perform best on validation (lowest final validation log-loss)"
+    ]
+    assert best.startswith("≈[not consistent; ")
+
+
+def _grid_table():
+    return mlp_study.grid_results_table(_fake_cv_results())
+
+
+def test_candidate_row_finds_exactly_one_candidate():
+    table = _grid_table()
+    row = mlp_study.candidate_row(
+        table, table.iloc[1][["solver", "learning_rate_init", "batch_size"]]
+    )
+    assert row.name == table.index[1]
+    with pytest.raises(ValueError, match="exactly one"):
+        mlp_study.candidate_row(
+            table, {"solver": "lbfgs", "learning_rate_init": 1, "batch_size": 1}
+        )
+
+
+def test_best_and_original_choice_marks_only_the_best_as_a_trained_choice():
+    table = _grid_table()
+    choice = dict(table.iloc[-1][["solver", "learning_rate_init", "batch_size"]])
+    shown = mlp_study.best_and_original_choice(table, choice, [0.9, 0.8])
+    assert shown.loc["best candidate here", "parameters"].startswith("≈[")
+    assert not shown.loc["the original's choice", "parameters"].startswith("≈")
+    assert shown["test_accuracy"].tolist() == ["≈0.9000", "≈0.8000"]
+
+
+def test_stopping_summary_counts_the_early_stops():
+    text = mlp_study.stopping_summary(30, 36, 50, 50)
+    assert "≈30 of 36 CV fits ran all 50 epochs" in text and "the other ≈6 stopped" in text
+
+
+def test_min_fold_std_with_one_at_is_reached_by_equal_other_folds():
+    mean, value, n = 0.48, 0.2, 5
+    others = (n * mean - value) / (n - 1)
+    folds = np.array([value] + [others] * (n - 1))
+    assert folds.mean() == pytest.approx(mean)
+    assert mlp_study.min_fold_std_with_one_at(mean, value, n) == pytest.approx(folds.std())
+    # any other split of the same mean with one fold at `value` spreads more
+    spread = folds + np.array([0, 0.05, -0.05, 0.02, -0.02])
+    assert spread.std() > mlp_study.min_fold_std_with_one_at(mean, value, n)
+    with pytest.raises(ValueError):
+        mlp_study.min_fold_std_with_one_at(mean, value, 1)
