@@ -32,7 +32,7 @@ from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
 from helpers.results import run_dir
 from helpers.verify import load_tolerances
 from tools.pipeline import environment_record
-from tools.tolerances import VARIANTS, blas_record, variant_dir
+from tools.tolerances import VARIANTS, blas_record, runnable, variant_dir
 
 VERIFY_DIR = BUILD_DIR / "verify"
 MATRIX_VARIANTS = (
@@ -41,6 +41,7 @@ MATRIX_VARIANTS = (
     "numpy-no-avx",
     "openblas-sandybridge",
     "openblas-nehalem",
+    "openblas-skylakex",
 )
 #: where nbval's runs of the committed notebooks write their results and verdicts
 RUN_RESULTS = run_dir("default")
@@ -103,10 +104,11 @@ def run_nbval(env: Mapping[str, str], verbose: bool = True, notebooks: Sequence[
     return subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **env}).returncode
 
 
-def read_verdicts(folder: Path = RUN_RESULTS) -> dict[str, dict]:
-    """``{notebook: {"counts", "failures"}}`` from the verdict files of the last run."""
+def read_verdicts(folder: Path | None = None) -> dict[str, dict]:
+    """``{notebook: {"counts", "failures"}}`` from the verdict files of the last run
+    (in ``folder``, default :data:`RUN_RESULTS`)."""
     verdicts = {}
-    for path in sorted(folder.glob("*.verdict.json")):
+    for path in sorted((folder or RUN_RESULTS).glob("*.verdict.json")):
         entry = json.loads(path.read_text(encoding="utf-8"))
         verdicts[entry["notebook"]] = entry
     return verdicts
@@ -162,7 +164,11 @@ def verify(
 def matrix(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     results = []
     for variant in variants:
-        env = dict(VARIANTS[variant]["env"])
+        if not runnable(variant):
+            flag = VARIANTS[variant]["requires_cpu_flag"]
+            print(f"== {variant}: skipped, this CPU lacks {flag}", flush=True)
+            continue
+        env = dict(VARIANTS[variant].get("env", {}))
         print(f"== {variant}: {VARIANTS[variant]['about']}", flush=True)
         print("\n".join(machine_lines(env)), flush=True)
         start = time.perf_counter()
@@ -173,7 +179,7 @@ def matrix(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     print("\n| variant | environment | nbval | verification cells | time |")
     print("|---|---|---|---|---|")
     for variant, code, verdicts, seconds in results:
-        env = " ".join(f"{k}={v}" for k, v in VARIANTS[variant]["env"].items())  # as measured
+        env = " ".join(f"{k}={v}" for k, v in VARIANTS[variant]["env"].items())
         agree = sum(not v["failures"] for v in verdicts.values())
         print(
             f"| {variant} | `{env}` | {'passed' if code == 0 else 'FAILED'} | "
