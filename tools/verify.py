@@ -45,10 +45,7 @@ MATRIX_VARIANTS = (
 )
 #: where nbval's runs of the committed notebooks write their results and verdicts
 RUN_RESULTS = run_dir("default")
-#: nbval runs this many notebooks at a time (pytest-xdist, a whole notebook per process):
-#: a notebook's own tasks keep both cores busy only part of the time, and results do not
-#: depend on it (every task runs with one BLAS thread, the kernel with the machine's).
-NBVAL_PROCESSES = 2
+
 NBVAL_ARGS = (
     "-m",
     "pytest",
@@ -104,8 +101,7 @@ def run_nbval(env: Mapping[str, str], verbose: bool = True, notebooks: Sequence[
     for stale in RUN_RESULTS.glob("*.json"):
         stale.unlink()
     targets = [str(p) for p in notebooks] or [relative(NOTEBOOKS_DIR)]
-    parallel = ["-n", str(NBVAL_PROCESSES), "--dist", "loadfile"] if len(notebooks) != 1 else []
-    command = [sys.executable, *NBVAL_ARGS, *parallel, *(["-v"] if verbose else ["-q"]), *targets]
+    command = [sys.executable, *NBVAL_ARGS, *(["-v"] if verbose else ["-q"]), *targets]
     return subprocess.run(command, cwd=REPO_ROOT, env={**os.environ, **env}).returncode
 
 
