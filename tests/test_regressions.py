@@ -254,3 +254,30 @@ def test_the_control_fails_the_target_when_it_disagrees(stubbed_runs):
 
 def test_the_committed_tolerances_cover_notebook_03():
     assert load_tolerances().get(regressions.RESULTS_NAME)
+
+
+def test_a_run_the_notebook_itself_refuses_is_caught_and_other_failures_are_errors(
+    stubbed_runs, monkeypatch
+):
+    reg = regressions.REGRESSIONS["first-layer-update-halved"]
+
+    def refused(*args, **kwargs):
+        raise regressions.pipeline.NotebookFailed(
+            "03.ipynb: cell 13 (execution count 9) raised AssertionError: the fast path "
+            "reaches the loop's weights"
+        )
+
+    monkeypatch.setattr(regressions.pipeline, "execute", refused)
+    record = regressions.run_one(reg, "[1/1] test")
+    assert record["caught"] and record["ok"] and "AssertionError" in record["stopped_by"]
+    assert "stopped by the notebook's own checks" in regressions.table([record])
+
+    def broken(*args, **kwargs):
+        raise regressions.pipeline.NotebookFailed("03.ipynb: cell 2 raised ImportError: no")
+
+    monkeypatch.setattr(regressions.pipeline, "execute", broken)
+    record = regressions.run_one(reg, "[1/1] test")
+    assert "error" in record and not record["ok"]
+    control = regressions.CONTROL
+    monkeypatch.setattr(regressions.pipeline, "execute", refused)
+    assert not regressions.run_one(control, "[1/1] control")["ok"]  # the control must agree

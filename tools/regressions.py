@@ -324,6 +324,16 @@ def run_notebook(regression: Regression, copy: Path) -> Path:
     return out / "results" / f"{RESULTS_NAME}.json"
 
 
+#: A notebook that stops with one of these refused the run itself (a claim check or
+#: ``run.finish``'s verification): the regression is caught, as ``make verify`` would.
+CHECK_ERRORS = ("raised AssertionError", "raised VerificationError")
+
+
+def stopped_by_a_check(message: str) -> bool:
+    """Whether a failed run's message names a claim check's or the verification's error."""
+    return any(error in message for error in CHECK_ERRORS)
+
+
 def run_one(regression: Regression, head: str, work_dir: Path | None = None) -> dict[str, Any]:
     """Copy, plant, run and compare one regression; returns its record for the summary."""
     copy = (work_dir or WORK_DIR) / regression.name
@@ -344,7 +354,19 @@ def run_one(regression: Regression, head: str, work_dir: Path | None = None) -> 
     try:
         run_file = run_notebook(regression, copy)
         rerun = read_document(run_file)["results"]
-    except (pipeline.NotebookFailed, FileNotFoundError) as exc:
+    except pipeline.NotebookFailed as exc:
+        wall = round(time.perf_counter() - start, 1)
+        if not stopped_by_a_check(str(exc)):
+            record.update(error=str(exc), ok=False, wall_time_s=wall)
+            print(f"{head}: the run FAILED: {exc}", flush=True)
+            return record
+        # the notebook's own claim checks or verification refused the run: caught
+        reason = str(exc).splitlines()[0]
+        record.update(stopped_by=reason, caught=True, wall_time_s=wall)
+        record["ok"] = regression.expect_caught
+        print(f"{head}: stopped by the notebook's own checks in {wall:.0f} s: {reason}", flush=True)
+        return record
+    except FileNotFoundError as exc:
         record.update(error=str(exc), ok=False, wall_time_s=round(time.perf_counter() - start, 1))
         print(f"{head}: the run FAILED: {exc}", flush=True)
         return record
@@ -381,6 +403,8 @@ def table(records: Sequence[Mapping[str, Any]]) -> str:
     ]
     for r in records:
         caught = "error" if "error" in r else ("yes" if r["caught"] else "no")
+        if "stopped_by" in r:
+            caught = "yes"
         lines.append(
             f"{r['name']:<27} {r.get('compared', '-'):>8} {r.get('outside', '-'):>8}  "
             f"{caught:<6} {'yes' if r['ok'] else 'NO':<11} {r['wall_time_s']:>5.0f}s"
@@ -390,6 +414,8 @@ def table(records: Sequence[Mapping[str, Any]]) -> str:
             lines.append(f"    left aside: {', '.join(r['left_aside'])}")
         if "error" in r:
             lines.append(f"    error: {r['error'].splitlines()[0]}")
+        if "stopped_by" in r:
+            lines.append(f"    stopped by the notebook's own checks: {r['stopped_by']}")
         for e in r.get("examples", []):
             lines.append(
                 f"    e.g. {e['leaf']}: committed {_value(e['committed'])}, "
