@@ -150,6 +150,27 @@ def evaluate(model: ScratchMLP, X: np.ndarray, y: np.ndarray, X_test, y_test) ->
     }
 
 
+def new_network(
+    key: str, seed: int, n_train: int, n_available: int, learning_rate, batch_size, dtype
+) -> tuple[ScratchMLP, np.random.Generator]:
+    """Configuration ``key``'s network, initialised from its generator (that of
+    :func:`helpers.scratch_study.run_study` for ``seed``), and the generator, which then
+    draws the batches. ``n_train`` must be in ``1..n_available``."""
+    if not 1 <= n_train <= n_available:
+        raise ValueError(f"n_train must be in 1..{n_available}, got {n_train}")
+    activation, weight_init = key.split("/")
+    rng = config_rng(seed, key)
+    model = ScratchMLP(
+        activation,
+        weight_init,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        dtype=dtype,
+        random_state=rng,  # the model draws its weights from rng now, the batches later
+    ).initialize()
+    return model, rng
+
+
 def train_with_checkpoints(
     key: str,
     n_train: int,
@@ -183,18 +204,7 @@ def train_with_checkpoints(
     todo = sorted({int(step) for step in checkpoints})
     if not todo or todo[0] < 1:
         raise ValueError(f"checkpoints must be positive step counts, got {checkpoints!r}")
-    if not 1 <= n_train <= len(y_train):
-        raise ValueError(f"n_train must be in 1..{len(y_train)}, got {n_train}")
-    activation, weight_init = key.split("/")
-    rng = config_rng(seed, key)
-    model = ScratchMLP(
-        activation,
-        weight_init,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        dtype=dtype,
-        random_state=rng,  # the model draws its weights from rng now, the batches below
-    ).initialize()
+    model, rng = new_network(key, seed, n_train, len(y_train), learning_rate, batch_size, dtype)
     X, y = X_train[:n_train], y_train[:n_train]
     metrics: dict[int, dict] = {}
     step = 0
@@ -407,20 +417,9 @@ def train_to_loss(
     "diverged": bool, "steps": int, "monitor_loss": float, "params"}`` (and the weights
     with ``keep_weights``); ``metrics`` has one entry, at the step training stopped.
     """
-    if not 1 <= n_train <= len(y_train):
-        raise ValueError(f"n_train must be in 1..{len(y_train)}, got {n_train}")
     if max_steps < 1 or not target_loss > 0:
         raise ValueError(f"need max_steps >= 1 and target_loss > 0, got {max_steps}, {target_loss}")
-    activation, weight_init = key.split("/")
-    rng = config_rng(seed, key)
-    model = ScratchMLP(
-        activation,
-        weight_init,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        dtype=dtype,
-        random_state=rng,
-    ).initialize()
+    model, rng = new_network(key, seed, n_train, len(y_train), learning_rate, batch_size, dtype)
     X, y = X_train[:n_train], y_train[:n_train]
     monitor = X[:MONITOR_IMAGES], y[:MONITOR_IMAGES]
     step, loss, stop = 0, math.inf, None
