@@ -20,3 +20,29 @@ def small_data():
         "validation": (X[240:300], y[240:300]),
         "test": (X[300:], y[300:]),
     }
+
+
+@pytest.fixture
+def run_at_smoke():
+    """Run one committed notebook at the smoke profile into build/smoke/ and assert it
+    ended without an error output and left the committed file untouched."""
+    import nbformat
+
+    from tools import pipeline
+
+    def run(notebook):
+        before = notebook.read_bytes()
+        out = pipeline.output_path(notebook, "smoke")
+        pipeline.execute(notebook, out, "smoke", log_output=False)
+        executed = nbformat.read(out, as_version=4)
+        errors = [
+            output
+            for cell in executed.cells
+            if cell.cell_type == "code"
+            for output in cell.outputs
+            if output.output_type == "error"
+        ]
+        assert not errors
+        assert notebook.read_bytes() == before
+
+    return run

@@ -153,7 +153,12 @@ def _fake_git(calls, commits=("3634a44",), missing=("07_experiments.json",)):
 def _committed(tmp_path, monkeypatch):
     committed = tmp_path / "results"
     committed.mkdir()
-    for name in ("03_scratch_nn.json", "05_fashion_grid_search.json", "07_experiments.json"):
+    for name in (
+        "03_scratch_nn.json",
+        "04_fashion_mlp_activations.json",
+        "05_fashion_grid_search.json",
+        "07_experiments.json",
+    ):
         (committed / name).write_text("{}")
     monkeypatch.setattr(tolerances, "RESULTS_DIR", committed)
     monkeypatch.setattr(tolerances, "MEASURE_DIR", tmp_path / "measured")
@@ -173,9 +178,10 @@ def test_recorded_hosts_are_read_from_git_skipping_notebooks_the_commit_lacks(
     (out / "07_experiments.json").write_text("stale")  # from an older copy
     assert tolerances.copy_recorded("earlier-host") == 0
     shown = [call[-1] for call in calls if call[0] == "show"]
-    assert shown == ["3634a44:results/03_scratch_nn.json"]  # 05 excluded, 07 missing
-    assert sorted(p.name for p in out.iterdir()) == ["03_scratch_nn.json"]
-    assert (out / "03_scratch_nn.json").read_text() == '{"from": "git"}'
+    # 03 and 05 excluded (their default profiles changed after it), 07 missing
+    assert shown == ["3634a44:results/04_fashion_mlp_activations.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["04_fashion_mlp_activations.json"]
+    assert (out / "04_fashion_mlp_activations.json").read_text() == '{"from": "git"}'
     assert "07_experiments.json: not in 3634a44" in capsys.readouterr().out
 
 
