@@ -1,7 +1,13 @@
 """Fixtures shared by several test modules."""
 
+import os
+import shutil
+
 import pytest
 from sklearn.datasets import make_classification
+
+# tests/claims.py holds asserts of the claim tests: rewrite them too, so a failure shows values
+pytest.register_assert_rewrite("tests.claims")
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +52,46 @@ def run_at_smoke():
         assert notebook.read_bytes() == before
 
     return run
+
+
+# ------------------------------------------------------------------------- the browser
+
+
+def _unavailable(reason: str) -> None:
+    message = (
+        f"browser test cannot run: {reason}. Install Debian's chromium "
+        "(apt-get install -y chromium) and the pinned playwright (make venv); "
+        ".ci/run does both"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def chromium_args() -> list[str]:
+    """Command-line switches for Chromium besides ``--no-sandbox``; a test module that
+    needs more defines its own ``chromium_args`` fixture."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_args):
+    """Debian's ``chromium`` (or ``$CHROMIUM``), headless, driven by Playwright through
+    ``executable_path``: Playwright's own browser downloads are impossible offline. Without
+    playwright or a chromium the test skips locally and fails under CI=true."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not installed ({exc})")
+    executable = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if executable is None:
+        _unavailable("no chromium executable on PATH")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", *chromium_args]
+        )
+        yield browser
+        browser.close()

@@ -21,9 +21,9 @@ host name but the local server's), and must show:
 ``test_checks_catch_planted_faults`` runs the same checks over a page built to break
 each of them and asserts that each fault is reported, so the checks can fail.
 
-Uses Debian's ``chromium`` driven by Playwright with ``executable_path``, like
-``tests/test_grading_browser.py``; without a browser the browser tests skip locally and
-fail under CI=true.
+Uses Debian's ``chromium`` driven by Playwright with ``executable_path`` (the ``browser``
+fixture of ``tests/conftest.py``, shared with ``tests/test_grading_browser.py``); without a
+browser the browser tests skip locally and fail under CI=true.
 """
 
 from __future__ import annotations
@@ -32,9 +32,7 @@ import functools
 import html
 import http.server
 import importlib.util
-import os
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -121,23 +119,6 @@ def test_staging_includes_linked_repository_files():
 # ------------------------------------------------------------------------- the browser
 
 
-def _chromium() -> str | None:
-    return (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
-
-
-def _unavailable(reason: str) -> None:
-    message = (
-        f"browser test cannot run: {reason}. Install Debian's chromium "
-        "(apt-get install -y chromium) and the pinned playwright (make venv); "
-        ".ci/run does both"
-    )
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # the test reports failures itself
         pass
@@ -151,20 +132,9 @@ def _serve(folder: Path):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"playwright is not installed ({exc})")
-    executable = _chromium()
-    if executable is None:
-        _unavailable("no chromium executable on PATH")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=["--no-sandbox", BLOCK_OTHER_HOSTS]
-        )
-        yield browser
-        browser.close()
+def chromium_args():
+    """For the shared ``browser`` fixture (tests/conftest.py): resolve no host but ours."""
+    return [BLOCK_OTHER_HOSTS]
 
 
 @pytest.fixture(scope="module")

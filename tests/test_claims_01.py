@@ -8,9 +8,6 @@ must raise ``AssertionError``).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 from fractions import Fraction
 
 import pytest
@@ -18,6 +15,7 @@ import pytest
 from helpers import backprop
 from helpers.backprop import Params, finite_difference_check, train_sequence
 from helpers.paths import NOTEBOOKS_DIR
+from tests.claims import claim_source, hidden_claim_cells, run_printed
 
 NOTEBOOK = NOTEBOOKS_DIR / "01_backprop_by_hand.ipynb"
 INITIAL = Params(w1=Fraction("0.1"), b1=Fraction("0.2"), w2=Fraction("0.3"), b2=Fraction("0.4"))
@@ -25,38 +23,19 @@ SAMPLES = [(1, 3), (2, 4), (3, 5)]
 ETA = Fraction("0.01")
 
 
-def claim_cells() -> list[dict]:
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    return [c for c in cells if "claim-check" in c["metadata"].get("tags", [])]
-
-
-def claim_source(marker: str) -> str:
-    """The source of the one claim-check cell whose text contains ``marker``."""
-    found = ["".join(c["source"]) for c in claim_cells() if marker in "".join(c["source"])]
-    assert len(found) == 1, f"{len(found)} claim-check cells mention {marker!r}"
-    return found[0]
-
-
 def run_claim(source: str, **values) -> str:
     """Execute a claim check with :mod:`helpers.backprop` and ``values``; its printed text."""
     namespace = {**vars(backprop), "Fraction": Fraction, "TOLERANCE": 1e-12, **values}
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(source, str(NOTEBOOK), "exec"), namespace)
-    return printed.getvalue()
+    return run_printed(source, NOTEBOOK, namespace)
 
 
 def test_every_claim_check_is_hidden_and_tagged():
-    cells = claim_cells()
-    assert len(cells) >= 6
-    for cell in cells:
-        assert "remove-input" in cell["metadata"]["tags"]
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+    for cell in hidden_claim_cells(NOTEBOOK, at_least=6):
         assert cell.get("outputs", []) == []  # prints nothing
 
 
 def test_trajectory_claim_holds_for_the_task_and_fails_when_errors_shrink():
-    source = claim_source("each step's error is larger")
+    source = claim_source(NOTEBOOK, "each step's error is larger")
     assert run_claim(source, records=train_sequence(INITIAL, SAMPLES, ETA)) == ""
     # the same samples in reverse order: targets fall, and so do the errors
     with pytest.raises(AssertionError, match="claim"):
@@ -64,7 +43,7 @@ def test_trajectory_claim_holds_for_the_task_and_fails_when_errors_shrink():
 
 
 def test_kink_claim_fails_when_z1_reaches_zero():
-    source = claim_source("z1 > 0 in all three steps")
+    source = claim_source(NOTEBOOK, "z1 > 0 in all three steps")
     run_claim(source, records=train_sequence(INITIAL, SAMPLES, ETA))
     at_kink = Params(w1=Fraction(0), b1=Fraction(0), w2=Fraction("0.3"), b2=Fraction("0.4"))
     with pytest.raises(AssertionError, match="z1 > 0"):
@@ -72,7 +51,7 @@ def test_kink_claim_fails_when_z1_reaches_zero():
 
 
 def test_finite_difference_claim_fails_on_a_wrong_gradient():
-    source = claim_source("exactly equal")
+    source = claim_source(NOTEBOOK, "exactly equal")
     records = train_sequence(INITIAL, SAMPLES, ETA)
     table, largest = finite_difference_check(records)
     run_claim(source, fd_table=table, fd_max=largest)
@@ -83,7 +62,7 @@ def test_finite_difference_claim_fails_on_a_wrong_gradient():
 
 
 def test_sklearn_claim_fails_beyond_float_rounding():
-    source = claim_source("MLPRegressor takes the same three steps")
+    source = claim_source(NOTEBOOK, "MLPRegressor takes the same three steps")
     run_claim(source, sk_max=5.6e-17)
     with pytest.raises(AssertionError, match="float64 rounding"):
         run_claim(source, sk_max=1e-13)

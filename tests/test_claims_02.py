@@ -8,15 +8,12 @@ must raise ``AssertionError``).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-
 import pytest
 
 from helpers import svm
 from helpers.paths import NOTEBOOKS_DIR
 from helpers.svm import candidate_support_sets, max_margin_hyperplane
+from tests.claims import claim_source, hidden_claim_cells, run_printed
 
 NOTEBOOK = NOTEBOOKS_DIR / "02_svm_margins.ipynb"
 PROBLEM_1 = {
@@ -31,38 +28,18 @@ PROBLEM_2 = {
 }
 
 
-def claim_cells() -> list[dict]:
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    return [c for c in cells if "claim-check" in c["metadata"].get("tags", [])]
-
-
-def claim_source(marker: str) -> str:
-    """The source of the one claim-check cell whose text contains ``marker``."""
-    found = ["".join(c["source"]) for c in claim_cells() if marker in "".join(c["source"])]
-    assert len(found) == 1, f"{len(found)} claim-check cells mention {marker!r}"
-    return found[0]
-
-
 def run_claim(source: str, **values) -> str:
     """Execute a claim check with :mod:`helpers.svm` and ``values``; its printed text."""
-    namespace = {**vars(svm), **values}
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(source, str(NOTEBOOK), "exec"), namespace)
-    return printed.getvalue()
+    return run_printed(source, NOTEBOOK, {**vars(svm), **values})
 
 
 def test_every_claim_check_is_hidden_and_tagged():
-    cells = claim_cells()
-    assert len(cells) >= 6
-    for cell in cells:
-        assert "remove-input" in cell["metadata"]["tags"]
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+    for cell in hidden_claim_cells(NOTEBOOK, at_least=6):
         assert cell.get("outputs", []) == []  # prints nothing
 
 
 def test_one_optimal_candidate_claim_fails_for_a_problem_with_two():
-    source = claim_source("exactly one candidate passes")
+    source = claim_source(NOTEBOOK, "exactly one candidate passes")
     candidates_2 = candidate_support_sets(PROBLEM_2["X"], PROBLEM_2["y"])
     assert run_claim(source, PROBLEM_2=PROBLEM_2, candidates_2=candidates_2) == ""
     # problem 1's candidates, labelled as problem 2's: two optimal sets, not one
@@ -75,14 +52,14 @@ def test_one_optimal_candidate_claim_fails_for_a_problem_with_two():
 
 
 def test_two_optimal_candidates_claim_fails_for_a_problem_with_one():
-    source = claim_source("two candidate sets pass every KKT condition")
+    source = claim_source(NOTEBOOK, "two candidate sets pass every KKT condition")
     run_claim(source, candidates_1=candidate_support_sets(PROBLEM_1["X"], PROBLEM_1["y"]))
     with pytest.raises(AssertionError, match="two candidate sets"):
         run_claim(source, candidates_1=candidate_support_sets(PROBLEM_2["X"], PROBLEM_2["y"]))
 
 
 def test_vertical_hyperplane_claim_fails_for_a_slanted_one():
-    source = claim_source("the hyperplane is vertical")
+    source = claim_source(NOTEBOOK, "the hyperplane is vertical")
     solution_2 = max_margin_hyperplane(PROBLEM_2["X"], PROBLEM_2["y"])
     query = (1, 3)
     values = {

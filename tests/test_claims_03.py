@@ -8,7 +8,6 @@ make it false raise ``AssertionError``. No training, no data.
 from __future__ import annotations
 
 import ast
-import json
 
 import numpy as np
 import pytest
@@ -16,29 +15,13 @@ import pytest
 from helpers import scratch_original
 from helpers import scratch_study as study
 from helpers.paths import REPO_ROOT
+from tests.claims import claim_source, hidden_claim_cells
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "03_scratch_nn_activation_init.ipynb"
 
 
-def _claim_checks() -> list[dict]:
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    return [c for c in cells if "claim-check" in c["metadata"].get("tags", [])]
-
-
-def _check(marker: str) -> str:
-    """The source of the one claim-check cell that contains ``marker``."""
-    sources = ["".join(c["source"]) for c in _claim_checks()]
-    found = [s for s in sources if marker in s]
-    assert len(found) == 1, f"{len(found)} claim-check cells contain {marker!r}"
-    return found[0]
-
-
 def test_claim_checks_are_hidden_silent_asserts_with_messages():
-    checks = _claim_checks()
-    assert len(checks) >= 10
-    for cell in checks:
-        assert "remove-input" in cell["metadata"]["tags"]
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+    for cell in hidden_claim_cells(NOTEBOOK, at_least=10):
         assert not any(o.get("output_type") == "stream" for o in cell.get("outputs", []))
         tree = ast.parse("".join(cell["source"]))
         asserts = [node for node in ast.walk(tree) if isinstance(node, ast.Assert)]
@@ -59,13 +42,13 @@ def _fast_path_namespace(diff: float, moved: bool) -> dict:
 
 
 def test_fast_path_claim_holds_for_equal_weights():
-    exec(_check("the fast path reaches"), _fast_path_namespace(1e-13, moved=True))
+    exec(claim_source(NOTEBOOK, "the fast path reaches"), _fast_path_namespace(1e-13, moved=True))
 
 
 @pytest.mark.parametrize(("diff", "moved"), [(1e-6, True), (1e-13, False)])
 def test_fast_path_claim_fails_when_made_false(diff, moved):
     with pytest.raises(AssertionError):
-        exec(_check("the fast path reaches"), _fast_path_namespace(diff, moved))
+        exec(claim_source(NOTEBOOK, "the fast path reaches"), _fast_path_namespace(diff, moved))
 
 
 # ------------------------------------------- relu and leaky relu train; the others not
@@ -91,7 +74,7 @@ def _accuracy_namespace(finals: dict, profile: str = "default") -> dict:
 
 
 def test_training_claims_hold_for_the_default_runs_shape():
-    exec(_check("only these four do"), _accuracy_namespace(_finals()))
+    exec(claim_source(NOTEBOOK, "only these four do"), _accuracy_namespace(_finals()))
 
 
 @pytest.mark.parametrize(
@@ -104,11 +87,14 @@ def test_training_claims_hold_for_the_default_runs_shape():
 )
 def test_training_claims_fail_when_made_false(changed):
     with pytest.raises(AssertionError):
-        exec(_check("only these four do"), _accuracy_namespace(_finals(**changed)))
+        exec(claim_source(NOTEBOOK, "only these four do"), _accuracy_namespace(_finals(**changed)))
 
 
 def test_training_claims_are_only_checked_at_the_default_profile():
-    exec(_check("only these four do"), _accuracy_namespace(_finals(relu__normal=0.1), "smoke"))
+    exec(
+        claim_source(NOTEBOOK, "only these four do"),
+        _accuracy_namespace(_finals(relu__normal=0.1), "smoke"),
+    )
 
 
 # ------------------------------------------------------- the learning-rate replay
@@ -120,7 +106,8 @@ def _replay_namespace(misses: dict) -> dict:
 
 def test_replay_claim_holds_when_only_0_002_reproduces_the_losses():
     exec(
-        _check("lr 0.002 reproduces"), _replay_namespace({0.002: 9e-16, 0.001: 4e-4, 0.0021: 3e-5})
+        claim_source(NOTEBOOK, "lr 0.002 reproduces"),
+        _replay_namespace({0.002: 9e-16, 0.001: 4e-4, 0.0021: 3e-5}),
     )
 
 
@@ -133,4 +120,4 @@ def test_replay_claim_holds_when_only_0_002_reproduces_the_losses():
 )
 def test_replay_claim_fails_when_made_false(misses):
     with pytest.raises(AssertionError):
-        exec(_check("lr 0.002 reproduces"), _replay_namespace(misses))
+        exec(claim_source(NOTEBOOK, "lr 0.002 reproduces"), _replay_namespace(misses))

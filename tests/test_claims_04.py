@@ -7,38 +7,20 @@ claim false (``AssertionError``).
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import mlp_study
 from helpers.paths import REPO_ROOT
+from tests.claims import claim_source, hidden_claim_cells
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "04_fashion_mlp_activations.ipynb"
 N_EPOCHS = 100
 
 
-def claim_check(marker: str) -> str:
-    """The source of the one claim-check cell that contains ``marker``."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    found = [
-        "".join(cell["source"])
-        for cell in cells
-        if "claim-check" in cell["metadata"].get("tags", []) and marker in "".join(cell["source"])
-    ]
-    assert len(found) == 1, f"{len(found)} claim-check cells contain {marker!r}"
-    return found[0]
-
-
 def test_every_claim_check_is_hidden_and_prints_nothing():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    checks = [c for c in cells if "claim-check" in c["metadata"].get("tags", [])]
-    assert len(checks) >= 3
-    for cell in checks:
-        assert "remove-input" in cell["metadata"]["tags"]
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+    for cell in hidden_claim_cells(NOTEBOOK, at_least=3):
         assert "print(" not in "".join(cell["source"])
         assert not cell.get("outputs")
 
@@ -92,7 +74,7 @@ CURVES = "claim: logistic stays near chance"
 
 
 def test_final_epoch_claims_hold_on_numbers_that_make_them_true():
-    exec(claim_check(FINAL), _final_namespace(_histories()))
+    exec(claim_source(NOTEBOOK, FINAL), _final_namespace(_histories()))
 
 
 @pytest.mark.parametrize(
@@ -106,7 +88,7 @@ def test_final_epoch_claims_hold_on_numbers_that_make_them_true():
 )
 def test_final_epoch_claims_fail_when_made_false(changes, claim):
     with pytest.raises(AssertionError, match=claim):
-        exec(claim_check(FINAL), _final_namespace(_histories(**changes)))
+        exec(claim_source(NOTEBOOK, FINAL), _final_namespace(_histories(**changes)))
 
 
 def test_a_validation_loss_rising_at_the_end_breaks_the_still_learning_claim():
@@ -115,12 +97,12 @@ def test_a_validation_loss_rising_at_the_end_breaks_the_still_learning_claim():
     loss[-10:] = loss[-11] + np.linspace(0.01, 0.1, 10)  # overfitting: loss turns up
     histories["relu"]["validation_loss"] = loss
     with pytest.raises(AssertionError, match="still fall over the last ten epochs"):
-        exec(claim_check(FINAL), _final_namespace(histories))
+        exec(claim_source(NOTEBOOK, FINAL), _final_namespace(histories))
 
 
 def test_default_only_claims_are_not_checked_at_the_smoke_profile():
     histories = _histories(logistic={"final_accuracy": 0.9, "reach": 50})
-    exec(claim_check(FINAL), _final_namespace(histories, profile="smoke"))
+    exec(claim_source(NOTEBOOK, FINAL), _final_namespace(histories, profile="smoke"))
 
 
 def _curves_namespace(histories):
@@ -133,15 +115,15 @@ def _curves_namespace(histories):
 
 
 def test_plateau_claims_hold_and_fail():
-    exec(claim_check(CURVES), _curves_namespace(_histories()))
+    exec(claim_source(NOTEBOOK, CURVES), _curves_namespace(_histories()))
     with pytest.raises(AssertionError, match="stays near chance"):
-        exec(claim_check(CURVES), _curves_namespace(_histories(logistic={"plateau": 3})))
+        exec(claim_source(NOTEBOOK, CURVES), _curves_namespace(_histories(logistic={"plateau": 3})))
     with pytest.raises(AssertionError, match="leave chance level much sooner"):
-        exec(claim_check(CURVES), _curves_namespace(_histories(tanh={"plateau": 12})))
+        exec(claim_source(NOTEBOOK, CURVES), _curves_namespace(_histories(tanh={"plateau": 12})))
 
 
 def test_epoch_mechanism_claims_fail_when_adam_is_not_restarted():
-    source = claim_check("claim: one warning per fit call")
+    source = claim_source(NOTEBOOK, "claim: one warning per fit call")
     rows = {"calls": [3, 3], "adam_steps": [50, 150], "steps_if_continuous": [150, 150]}
     rows |= {"convergence_warnings": [3, 0], "train_log_loss": [1.969, 1.968]}
     exec(source, {"mechanisms": pd.DataFrame(rows)})

@@ -14,30 +14,14 @@ import pytest
 
 from helpers import mlp_study
 from helpers.paths import REPO_ROOT
+from tests.claims import claim_source, hidden_claim_cells
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "05_fashion_grid_search.ipynb"
 RESULTS = REPO_ROOT / "results" / "05_fashion_grid_search.json"
 
 
-def claim_check(marker: str) -> str:
-    """The source of the one claim-check cell that contains ``marker``."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    found = [
-        "".join(cell["source"])
-        for cell in cells
-        if "claim-check" in cell["metadata"].get("tags", []) and marker in "".join(cell["source"])
-    ]
-    assert len(found) == 1, f"{len(found)} claim-check cells contain {marker!r}"
-    return found[0]
-
-
 def test_every_claim_check_is_hidden_and_prints_nothing():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    checks = [c for c in cells if "claim-check" in c["metadata"].get("tags", [])]
-    assert len(checks) >= 4
-    for cell in checks:
-        assert "remove-input" in cell["metadata"]["tags"]
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+    for cell in hidden_claim_cells(NOTEBOOK, at_least=4):
         assert "print(" not in "".join(cell["source"])
         assert not cell.get("outputs")
 
@@ -63,7 +47,7 @@ COMPARISON = "claim: the largest disagreements go both ways"
 
 def test_comparison_claims_hold_on_the_committed_run():
     _, table = _committed()
-    exec(claim_check(COMPARISON), _comparison_namespace(table))
+    exec(claim_source(NOTEBOOK, COMPARISON), _comparison_namespace(table))
 
 
 def test_disagreements_of_one_kind_break_the_both_ways_claim():
@@ -72,7 +56,7 @@ def test_disagreements_of_one_kind_break_the_both_ways_claim():
     # every candidate a little above the original's score: all differences of one sign
     table["mean_cv_accuracy"] = original.loc[table.index, "mean_cv_accuracy"] + 0.02
     with pytest.raises(AssertionError, match="go both ways"):
-        exec(claim_check(COMPARISON), _comparison_namespace(table))
+        exec(claim_source(NOTEBOOK, COMPARISON), _comparison_namespace(table))
 
 
 def test_sgd_scoring_above_the_original_breaks_its_claim():
@@ -80,7 +64,7 @@ def test_sgd_scoring_above_the_original_breaks_its_claim():
     slow_sgd = (table["solver"] == "sgd") & (table["learning_rate_init"] < 1e-3)
     table.loc[slow_sgd.idxmax(), "mean_cv_accuracy"] = 0.95  # one slow sgd candidate
     with pytest.raises(AssertionError, match="sgd at the smaller rates scores below"):
-        exec(claim_check(COMPARISON), _comparison_namespace(table))
+        exec(claim_source(NOTEBOOK, COMPARISON), _comparison_namespace(table))
 
 
 def _pixel_namespace(raw_changes=None, original_std=None):
@@ -113,7 +97,7 @@ PIXELS = "claim: unscaled pixels raise slow sgd's score a lot"
 
 
 def test_unscaled_pixel_claims_hold_on_the_committed_run():
-    exec(claim_check(PIXELS), _pixel_namespace())
+    exec(claim_source(NOTEBOOK, PIXELS), _pixel_namespace())
 
 
 @pytest.mark.parametrize(
@@ -127,18 +111,18 @@ def test_unscaled_pixel_claims_hold_on_the_committed_run():
 )
 def test_unscaled_pixel_claims_fail_when_made_false(changes, claim):
     with pytest.raises(AssertionError, match=claim):
-        exec(claim_check(PIXELS), _pixel_namespace(changes))
+        exec(claim_source(NOTEBOOK, PIXELS), _pixel_namespace(changes))
 
 
 def test_a_wide_original_fold_spread_breaks_the_no_collapsed_fold_claim():
     # with a std over folds of 0.2, one fold near chance is possible: the claim is false
     with pytest.raises(AssertionError, match="rules out even one of its folds"):
-        exec(claim_check(PIXELS), _pixel_namespace(original_std=0.2))
+        exec(claim_source(NOTEBOOK, PIXELS), _pixel_namespace(original_std=0.2))
 
 
 def test_grid_claims_fail_when_slow_sgd_catches_up():
     _, table = _committed()
-    source = claim_check("claim: the strong group beats sgd at small rates")
+    source = claim_source(NOTEBOOK, "claim: the strong group beats sgd at small rates")
     exec(source, {"table": table, "profile": "default"})
     slow_sgd = (table["solver"] == "sgd") & (table["learning_rate_init"] == 1e-4)
     table.loc[slow_sgd & (table["batch_size"] == 128), "mean_cv_accuracy"] = 0.84

@@ -19,6 +19,7 @@ import pytest
 from helpers import autoencoder as ae
 from helpers import ledger
 from helpers.paths import REPO_ROOT
+from tests.claims import claim_source, hidden_claim_cells
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "06_fashion_autoencoder_features.ipynb"
 CELLS = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
@@ -31,16 +32,6 @@ def _source(cell) -> str:
 
 def _tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
-
-
-CLAIMS = [cell for cell in CELLS if "claim-check" in _tags(cell)]
-
-
-def claim_check(needle: str) -> str:
-    """The source of the one claim-check cell that contains ``needle``."""
-    found = [_source(cell) for cell in CLAIMS if needle in _source(cell)]
-    assert len(found) == 1, f"{len(found)} claim checks contain {needle!r}"
-    return found[0]
 
 
 def run_check(source: str, **names) -> None:
@@ -64,7 +55,7 @@ def _reconstruction(identity=0.028, relu=0.029, pca=0.015, mean=0.087, falling=T
 
 
 def test_reconstruction_claims_hold_for_values_that_make_them_true():
-    run_check(claim_check("final_mse"), **_reconstruction())
+    run_check(claim_source(NOTEBOOK, "final_mse"), **_reconstruction())
 
 
 @pytest.mark.parametrize(
@@ -79,13 +70,13 @@ def test_reconstruction_claims_hold_for_values_that_make_them_true():
 )
 def test_reconstruction_claims_fail_when_made_false(values, claim):
     with pytest.raises(AssertionError, match=claim):
-        run_check(claim_check("final_mse"), **_reconstruction(**values))
+        run_check(claim_source(NOTEBOOK, "final_mse"), **_reconstruction(**values))
 
 
 def test_default_only_claims_are_skipped_at_the_smoke_profile():
     values = _reconstruction(identity=0.030)  # relu lower: a default-profile claim only
     values["profile"] = "smoke"
-    run_check(claim_check("final_mse"), **values)
+    run_check(claim_source(NOTEBOOK, "final_mse"), **values)
 
 
 # ------------------------------------------------------------------ the original's loop
@@ -99,7 +90,7 @@ def _replays(mse=(0.2, 0.2, 0.2), warnings=3, identity=0.24):
 
 
 def test_replay_claims():
-    source = claim_check("replays.items()")
+    source = claim_source(NOTEBOOK, "replays.items()")
     run_check(source, replays=_replays(), profile="default")
     with pytest.raises(AssertionError, match="same relu network"):
         run_check(source, replays=_replays(mse=(0.2, 0.19, 0.18)), profile="smoke")
@@ -139,7 +130,7 @@ def _classifiers(relu=0.64, identity=0.66, pca=0.74, raw=0.82, converged=False, 
 
 
 def test_classifier_claims_hold_for_values_that_make_them_true():
-    run_check(claim_check("accuracies["), **_classifiers())
+    run_check(claim_source(NOTEBOOK, "accuracies["), **_classifiers())
 
 
 @pytest.mark.parametrize(
@@ -155,7 +146,7 @@ def test_classifier_claims_hold_for_values_that_make_them_true():
 )
 def test_classifier_claims_fail_when_made_false(values, claim):
     with pytest.raises(AssertionError, match=claim):
-        run_check(claim_check("accuracies["), **_classifiers(**values))
+        run_check(claim_source(NOTEBOOK, "accuracies["), **_classifiers(**values))
 
 
 def test_the_seed_claim_reads_the_committed_seed_moves():
@@ -188,7 +179,7 @@ def _checks(relu_fast=0.787, identity_fast=0.775, replay=0.55, pca_train=0.93):
 
 
 def test_check_claims():
-    source = claim_check("check_summaries")
+    source = claim_source(NOTEBOOK, "check_summaries")
     run_check(source, **_checks())
     with pytest.raises(AssertionError, match="replay scores lower"):
         run_check(source, **_checks(replay=0.75))
@@ -204,11 +195,8 @@ def test_check_claims():
 
 
 def test_claim_checks_are_hidden_silent_and_present():
-    assert len(CLAIMS) >= 5
-    for cell in CLAIMS:
+    for cell in hidden_claim_cells(NOTEBOOK, at_least=5):
         assert cell["cell_type"] == "code"
-        assert {"claim-check", "remove-input"} <= set(_tags(cell))
-        assert cell["metadata"]["jupyter"]["source_hidden"] is True
         assert cell.get("outputs", []) == [], "a claim check prints nothing"
         assert "assert" in _source(cell) and "print(" not in _source(cell)
 

@@ -5,24 +5,14 @@ made-up values: values that make the claim true pass, and changing one of them s
 claim is false raises ``AssertionError``. No training.
 """
 
-import nbformat
 import pandas as pd
 import pytest
 
 from helpers import experiments as ex
 from helpers.paths import NOTEBOOKS_DIR
+from tests.claims import claim_source, hidden_claim_cells
 
 NOTEBOOK = NOTEBOOKS_DIR / "07_experiments.ipynb"
-
-
-def claim_cell(marker: str) -> str:
-    cells = [
-        c.source
-        for c in nbformat.read(NOTEBOOK, as_version=4).cells
-        if "claim-check" in c.metadata.get("tags", []) and marker in c.source
-    ]
-    assert len(cells) == 1, f"one claim check mentioning {marker!r}"
-    return cells[0]
 
 
 def data_namespace(**changes):
@@ -46,7 +36,7 @@ def data_namespace(**changes):
 
 
 def test_the_data_or_steps_claim_holds_on_true_values_and_fails_on_false_ones():
-    source = claim_cell("data_verdict == ex.STEPS")
+    source = claim_source(NOTEBOOK, "data_verdict == ex.STEPS")
     exec(source, data_namespace())
     with pytest.raises(AssertionError):
         exec(source, data_namespace(data_verdict=ex.IMAGES))
@@ -61,7 +51,7 @@ def test_the_data_or_steps_claim_holds_on_true_values_and_fails_on_false_ones():
 
 
 def test_the_summary_of_the_three_sentences_fails_when_a_verdict_flips():
-    source = claim_cell("bottleneck_sentence")
+    source = claim_source(NOTEBOOK, "bottleneck_sentence")
     namespace = {
         "profile": "default",
         "ex": ex,
@@ -81,9 +71,4 @@ def test_the_summary_of_the_three_sentences_fails_when_a_verdict_flips():
 
 
 def test_every_claim_check_is_hidden():
-    cells = nbformat.read(NOTEBOOK, as_version=4).cells
-    claims = [c for c in cells if "claim-check" in c.metadata.get("tags", [])]
-    assert len(claims) >= 4
-    for cell in claims:
-        assert "remove-input" in cell.metadata["tags"]
-        assert cell.metadata["jupyter"]["source_hidden"] is True
+    hidden_claim_cells(NOTEBOOK, at_least=4)

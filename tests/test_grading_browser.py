@@ -9,9 +9,6 @@ error occurred and that the tables rendered; saves a screenshot under
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from helpers.paths import BUILD_DIR, RESULTS_DIR
@@ -30,40 +27,6 @@ _IMAGES = (
 )
 _TABLES = """() => Array.from(document.querySelectorAll('table')).map(t =>
     [t.rows.length, t.getBoundingClientRect().height])"""
-
-
-def _chromium() -> str | None:
-    return (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
-
-
-def _unavailable(reason: str) -> None:
-    message = (
-        f"browser test cannot run: {reason}. Install Debian's chromium "
-        "(apt-get install -y chromium) and the pinned playwright (make venv); "
-        ".ci/run does both"
-    )
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"playwright is not installed ({exc})")
-    executable = _chromium()
-    if executable is None:
-        _unavailable("no chromium executable on PATH")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=["--no-sandbox"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
