@@ -183,8 +183,8 @@ def test_check_claims():
     run_check(source, **_checks())
     with pytest.raises(AssertionError, match="replay scores lower"):
         run_check(source, **_checks(replay=0.75))
-    with pytest.raises(AssertionError, match="swap places"):
-        run_check(source, **_checks(relu_fast=0.76))
+    with pytest.raises(AssertionError, match="within a few points"):
+        run_check(source, **_checks(relu_fast=0.70))
     with pytest.raises(AssertionError, match="PCA-32 still leads"):
         run_check(source, **_checks(relu_fast=0.86))
     with pytest.raises(AssertionError, match="fits its training images"):
