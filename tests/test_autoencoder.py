@@ -349,8 +349,12 @@ def test_comparison_table_shows_trained_values_behind_approx():
     assert row["reason for the difference"] == "why"
 
 
-def test_seed_moves_reads_the_seed_variant():
-    record = {"notebooks": {"nb": {"g/relu/m": {"moves": {"seed-1": 0.02, "threads-1": 0.0}}}}}
-    assert ae.seed_moves("g", ["relu"], "m", notebook="nb", tolerances=record) == {"relu": 0.02}
+def test_seed_moves_takes_the_largest_seed_variant_move():
+    moves = {"seed-1": 0.02, "seed-2": 0.03, "threads-1": 0.5}
+    record = {"notebooks": {"nb": {"g/relu/m": {"moves": moves}}}}
+    assert ae.seed_moves("g", ["relu"], "m", notebook="nb", tolerances=record) == {"relu": 0.03}
+    record["notebooks"]["nb"]["g/relu/m"]["moves"] = {"threads-1": 0.5}
+    with pytest.raises(KeyError, match="no seed variant"):
+        ae.seed_moves("g", ["relu"], "m", notebook="nb", tolerances=record)
     committed = ae.seed_moves("feature_classifier", ["relu", "identity"], "test_accuracy")
     assert set(committed) == {"relu", "identity"} and all(v >= 0 for v in committed.values())
