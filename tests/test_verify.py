@@ -141,7 +141,6 @@ def test_tolerance_file_covers_only_values_the_committed_runs_have():
     for name, leaves in verify.load_tolerances().items():
         measured = {leaf for leaf in leaves if not leaf.startswith("conclusions/")}  # grading's
         assert measured <= set(verify.flatten(payloads[name])), name
-        flat = verify.flatten(payloads[name])
         for leaf, rule in leaves.items():
             if rule["kind"] == "abs":  # a tolerance, not a licence for any value
                 assert 0 < rule["tolerance"], (name, leaf)
