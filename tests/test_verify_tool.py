@@ -96,3 +96,24 @@ def test_the_matrix_includes_the_kernel_families():
     assert {"openblas-sandybridge", "openblas-nehalem", "openblas-skylakex"} <= set(
         tool.MATRIX_VARIANTS
     )
+
+
+def test_recheck_compares_kept_results_under_the_current_tolerances(tmp_path, monkeypatch, capsys):
+    from helpers.results import committed_path
+
+    monkeypatch.setattr(tolerances, "MEASURE_DIR", tmp_path / "measured")
+    committed = json.loads(committed_path("01_backprop_by_hand").read_text(encoding="utf-8"))
+    kept = tolerances.variant_dir("threads-1") / "results"
+    kept.mkdir(parents=True)
+    (kept / "01_backprop_by_hand.json").write_text(json.dumps(committed), encoding="utf-8")
+    (kept / "01_backprop_by_hand.verdict.json").write_text("{}", encoding="utf-8")  # skipped
+    assert tool.recheck(["threads-1", "threads-4"]) == 0
+    out = capsys.readouterr().out
+    assert "| threads-1 | 1 |" in out and "| 0 |" in out
+    assert "threads-4 | no kept results" in out
+
+    changed = json.loads(json.dumps(committed))
+    changed["results"]["relu_grad_at_zero"] += 1
+    (kept / "01_backprop_by_hand.json").write_text(json.dumps(changed), encoding="utf-8")
+    assert tool.recheck(["threads-1"]) == 1
+    assert "01_backprop_by_hand: relu_grad_at_zero" in capsys.readouterr().out

@@ -9,7 +9,12 @@ notebook's last cell, every result exactly, numerically or within its measured t
 ``make verify-matrix`` does the same under other BLAS thread counts, other OpenBLAS kernel
 families (``OPENBLAS_CORETYPE``) and without NumPy's AVX paths, one nbval run each, and
 prints a table. It is slow (one full re-execution per variant) and not part of ``make
-test``. Outside the matrix, OPENBLAS_CORETYPE is never set or changed.
+test``. Outside the matrix, OPENBLAS_CORETYPE is never set or changed. Each leg keeps its
+results in ``build/tolerances/<variant>/results/``; ``--recheck`` compares those kept
+results with the committed ones under the current ``results/tolerances.json`` (after
+``make tolerances`` re-derived it) without re-running anything: the same comparison a
+leg's verification cells make, so a leg whose nbval outputs matched passes again exactly
+when its recheck does.
 
 nbval executes the committed notebooks as they are (no parameters), so each run writes
 its results and verdicts into ``build/default/results/`` (:mod:`helpers.run`): the
@@ -29,8 +34,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from helpers.paths import BUILD_DIR, NOTEBOOKS_DIR, REPO_ROOT, relative
-from helpers.results import run_dir
-from helpers.verify import load_tolerances
+from helpers.results import committed_path, read_document, run_dir
+from helpers.verify import compare, load_tolerances
 from tools.pipeline import environment_record
 from tools.tolerances import VARIANTS, blas_record, runnable, variant_dir
 
@@ -189,6 +194,33 @@ def matrix(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     return 0 if all(code == 0 for _, code, _, _ in results) else 1
 
 
+def recheck(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
+    """Compare each leg's kept results with the committed results under the current
+    tolerances; print one row per leg and every value that disagrees. 1 if any does."""
+    rules = load_tolerances()
+    print("| variant | notebooks | values compared | disagree |")
+    print("|---|---|---|---|")
+    failed = False
+    for variant in variants:
+        kept = sorted((variant_dir(variant) / "results").glob("0*.json"))
+        kept = [path for path in kept if not path.name.endswith(".verdict.json")]
+        if not kept:
+            print(f"| {variant} | no kept results: run `make verify-matrix` first | | |")
+            continue
+        compared, failures = 0, []
+        for path in kept:
+            rerun = read_document(path)
+            committed = read_document(committed_path(rerun["notebook"]))
+            verdict = compare(rerun["notebook"], committed["results"], rerun["results"], rules)
+            compared += verdict.compared
+            failures += [f"{rerun['notebook']}: {line}" for line in verdict.failures]
+        failed |= bool(failures)
+        print(f"| {variant} | {len(kept)} | {compared} | {len(failures)} |")
+        for line in failures:
+            print(f"    {line}")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.verify",
@@ -196,6 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--matrix", action="store_true", help="run the variant matrix")
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="compare the matrix legs' kept results under the current tolerances",
+    )
     parser.add_argument("--quiet", action="store_true", help="one line per notebook")
     parser.add_argument(
         "--variants", nargs="+", default=list(MATRIX_VARIANTS), choices=list(VARIANTS)
@@ -204,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.matrix:
         return matrix(args.variants)
+    if args.recheck:
+        return recheck(args.variants)
     return verify(notebooks=args.notebooks, verbose=not args.quiet)
 
 
