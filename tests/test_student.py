@@ -210,6 +210,15 @@ def test_leak_test_catches_a_planted_reference_value(handout, tmp_path):
     }
 
 
+def test_a_number_needle_counts_only_inside_a_number_that_rounds_to_it():
+    needle = leaks.Needle("0.8498", "an answer", number=True)
+    assert leaks._occurs(needle, "best 0.8498 here") and leaks._occurs(needle, "(0.8498)")
+    assert leaks._occurs(needle, "0.849812")  # the answer at more digits: still a leak
+    assert not leaks._occurs(needle, "original = 0.8498571428571429")  # rounds to 0.8499
+    assert not leaks._occurs(needle, "10.8498")  # another number
+    assert leaks._occurs(leaks.Needle("0.8498", "a line"), "0.8498571")  # plain text needle
+
+
 def _make_check(folder: Path) -> subprocess.CompletedProcess:
     """The hand-out's own ``make check``, with this repository's .venv (no install)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}

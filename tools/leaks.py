@@ -43,6 +43,9 @@ MIN_LINE = 12
 class Needle:
     text: str
     what: str  # where the needle comes from, for the message
+    #: a number's 4-significant-digit text: it counts only inside a number that rounds to
+    #: it (``2.828`` in ``2.8284271``, not ``0.8498`` in ``0.8498571``, another number)
+    number: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def number_needles(values: dict) -> list[Needle]:
                     continue
             text = f"{abs(float(number)):#.4g}"
             if "e" not in text and len(text.replace(".", "")) >= 4:
-                needles.setdefault(text, Needle(text, f"{item} = {float(number)!r}"))
+                needles.setdefault(text, Needle(text, f"{item} = {float(number)!r}", number=True))
             if isinstance(number, Fraction) and number.denominator > 1:
                 exact = f"{abs(number.numerator)}/{number.denominator}"
                 if len(exact) >= 5:
@@ -188,6 +191,26 @@ def haystacks(target: Path) -> Iterator[tuple[str, list[str]]]:
         raise ValueError(f"{target}: neither a folder nor a zip")
 
 
+def _occurs(needle: Needle, text: str) -> bool:
+    """Whether ``needle`` is in ``text`` (a number needle: inside a number that rounds to it)."""
+    if not needle.number:
+        return needle.text in text
+    start = text.find(needle.text)
+    while start >= 0:
+        left, right = start, start + len(needle.text)
+        while left > 0 and (text[left - 1].isdigit() or text[left - 1] == "."):
+            left -= 1
+        while right < len(text) and text[right].isdigit():
+            right += 1
+        try:
+            if f"{abs(float(text[left:right])):#.4g}" == needle.text:
+                return True
+        except ValueError:  # "1.2.3": not one number; count it, as a plain search would
+            return True
+        start = text.find(needle.text, start + 1)
+    return False
+
+
 def find_leaks(targets: Iterable[Path], needles: list[Needle] | None = None) -> list[Hit]:
     """Every needle found in any file of ``targets``."""
     needles = reference_needles() if needles is None else needles
@@ -195,7 +218,7 @@ def find_leaks(targets: Iterable[Path], needles: list[Needle] | None = None) -> 
     for target in targets:
         for name, texts in haystacks(target):
             for needle in needles:
-                if any(needle.text in text for text in texts):
+                if any(_occurs(needle, text) for text in texts):
                     hits.append(Hit(needle, name))
     return hits
 
