@@ -255,7 +255,7 @@ def measured_results(notebook: str) -> dict[str, dict[str, Any]]:
     for variant in VARIANTS:
         path = variant_dir(variant) / "results" / f"{notebook}.json"
         if path.is_file():
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = read_document(path)
             found[variant] = verify.flatten(verify.without_in_run_rules(document["results"]))
     return found
 

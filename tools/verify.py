@@ -120,12 +120,16 @@ def read_verdicts(folder: Path | None = None) -> dict[str, dict]:
     return verdicts
 
 
+def results_files(folder: Path) -> list[Path]:
+    """The results files of ``folder``, in name order, without the verdicts beside them."""
+    return sorted(p for p in folder.glob("*.json") if not p.name.endswith(".verdict.json"))
+
+
 def keep_results(target: Path) -> None:
     """Copy the last run's results files (not its verdicts) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
-    for path in RUN_RESULTS.glob("*.json"):
-        if not path.name.endswith(".verdict.json"):
-            shutil.copyfile(path, target / path.name)
+    for path in results_files(RUN_RESULTS):
+        shutil.copyfile(path, target / path.name)
 
 
 def summary_lines(verdicts: Mapping[str, dict]) -> list[str]:
@@ -202,8 +206,7 @@ def recheck(variants: Sequence[str] = MATRIX_VARIANTS) -> int:
     print("|---|---|---|---|")
     failed = False
     for variant in variants:
-        kept = sorted((variant_dir(variant) / "results").glob("0*.json"))
-        kept = [path for path in kept if not path.name.endswith(".verdict.json")]
+        kept = results_files(variant_dir(variant) / "results")
         if not kept:
             print(f"| {variant} | no kept results: run `make verify-matrix` first | | |")
             continue
